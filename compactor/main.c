@@ -1,0 +1,138 @@
+/* compactor/main.c - vigil-compactor: the background housekeeper. For now it keeps the shared
+ * environment healthy: failchk for crashed processes' locks, periodic checkpoints and removal of
+ * log files recovery no longer needs. It reopens the store if the environment had to be
+ * recovered, and checkpoints once more before exiting on SIGTERM/SIGINT.
+ * SPDX-License-Identifier: MIT */
+#include "conf/conf.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t cpt_stop;
+
+static void cpt_on_stop(int sig)
+{
+    (void)sig;
+    cpt_stop = 1;
+}
+
+/* Sleeps up to ms, returning early when a stop signal arrives. */
+static void cpt_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (!cpt_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static int cpt_run_once(store_t *st)
+{
+    vg_err_t err = {0};
+    int rc = store_failchk(st, &err);
+
+    if (rc == VG_OK)
+        rc = store_checkpoint(st, 1, &err);
+    if (rc != VG_OK)
+        vg_log(LOG_ERR, "compactor: %s", err.msg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"once", no_argument, NULL, '1'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL;
+    int once = 0, opt;
+    vg_err_t err = {0};
+    store_t *st = NULL;
+    conf_t c;
+
+    while ((opt = getopt_long(argc, argv, "c:1h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config = optarg;
+            break;
+        case '1':
+            once = 1;
+            break;
+        case 'h':
+            printf("usage: vigil-compactor [--config PATH] [--once]\n");
+            return 0;
+        default:
+            fprintf(stderr, "usage: vigil-compactor [--config PATH] [--once]\n");
+            return 2;
+        }
+    }
+    if (conf_load(&c, conf_default_path(config), config != NULL || getenv("VIGIL_CONFIG"),
+                  &err) != VG_OK) {
+        fprintf(stderr, "vigil-compactor: %s\n", err.msg);
+        return 1;
+    }
+    vg_log_init("vigil-compactor", c.log_level);
+
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cpt_on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int64_t next_failchk = 0, next_ckp = 0;
+    int status = 0;
+
+    while (!cpt_stop) {
+        int64_t now = vg_mono_us();
+
+        if (st == NULL) {
+            if (store_open(&c, STORE_OPEN_AUTO, &st, &err) != VG_OK) {
+                vg_log(LOG_ERR, "compactor: %s; retrying", err.msg);
+                if (once) {
+                    status = 1;
+                    break;
+                }
+                cpt_sleep_ms(1000);
+                continue;
+            }
+            vg_log(LOG_INFO, "compactor: store %s open", c.store_home);
+        }
+        if (once) {
+            status = cpt_run_once(st) == VG_OK ? 0 : 1;
+            break;
+        }
+        if (now >= next_failchk) {
+            if (store_failchk(st, &err) != VG_OK)
+                vg_log(LOG_ERR, "compactor: %s", err.msg);
+            next_failchk = now + (int64_t)c.compactor_failchk_s * 1000000;
+        }
+        if (!store_panicked(st) && now >= next_ckp) {
+            if (store_checkpoint(st, 1, &err) != VG_OK)
+                vg_log(LOG_ERR, "compactor: %s", err.msg);
+            next_ckp = now + (int64_t)c.compactor_checkpoint_s * 1000000;
+        }
+        if (store_panicked(st)) {
+            /* someone recovered the environment under us, or must: start over */
+            store_close(st);
+            st = NULL;
+            cpt_sleep_ms(1000);
+            continue;
+        }
+        cpt_sleep_ms(250);
+    }
+    if (st != NULL && !once && !store_panicked(st) && store_checkpoint(st, 0, &err) != VG_OK)
+        vg_log(LOG_ERR, "compactor: final checkpoint: %s", err.msg);
+    store_close(st);
+    conf_fini(&c);
+    vg_log(LOG_INFO, "compactor: stopped");
+    return status;
+}

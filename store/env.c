@@ -1,0 +1,349 @@
+/* store/env.c - opening the shared transactional environment in the order DESIGN.md ("Berkeley
+ * DB and crashes") fixes, failchk, checkpoints, statistics and the retrying transaction helper.
+ * SPDX-License-Identifier: MIT */
+#include "store_int.h"
+
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STORE_FORMAT      "1"
+#define STORE_THREADS     1024 /* processes (one thread each) tracked for failchk */
+#define STORE_MAX_LOCKS   200000
+#define STORE_MAX_LOCKERS 20000
+
+static void store_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+    (void)env;
+    (void)pfx;
+    vg_log(LOG_ERR, "store: bdb: %s", msg);
+}
+
+static void store_msgcall(const DB_ENV *env, const char *msg)
+{
+    (void)env;
+    vg_log(LOG_INFO, "store: bdb: %s", msg);
+}
+
+/* Berkeley DB asks this about every registered thread during failchk. Every vigil process is
+ * single-threaded, so a thread is alive while its process is. The master reaps a dead child
+ * before calling failchk, so a zombie never passes for a live process there. */
+static int store_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+{
+    (void)env;
+    (void)tid;
+    (void)flags;
+    if (pid == getpid())
+        return 1;
+    return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int store_rc(store_t *st, int dbrc, const char *what, vg_err_t *err)
+{
+    switch (dbrc) {
+    case 0:
+        return VG_OK;
+    case DB_NOTFOUND:
+    case DB_KEYEMPTY:
+        return vg_fail(err, VG_ENOTFOUND, "not found");
+    case DB_LOCK_DEADLOCK:
+    case DB_LOCK_NOTGRANTED:
+        return VG_ERETRY;
+    case DB_RUNRECOVERY:
+        if (st != NULL)
+            st->panicked = 1;
+        vg_log(LOG_ERR, "store: %s: %s", what, db_strerror(dbrc));
+        return vg_fail(err, VG_EUNAVAIL, "storage needs recovery, try again");
+    default:
+        vg_log(LOG_ERR, "store: %s: %s", what, db_strerror(dbrc));
+        return vg_fail(err, VG_EINTERNAL, "storage error (%s)", what);
+    }
+}
+
+/* Creates and configures an environment handle; the settings that size shared regions only
+ * take effect when the environment is created (or recreated by recovery). */
+static int store_env_handle(const conf_t *c, DB_ENV **out, vg_err_t *err)
+{
+    DB_ENV *env;
+    u_int32_t flags = 0;
+    int rc;
+
+    if ((rc = db_env_create(&env, 0)) != 0)
+        return vg_fail(err, VG_EUNAVAIL, "db_env_create: %s", db_strerror(rc));
+    env->set_errcall(env, store_errcall);
+    env->set_msgcall(env, store_msgcall);
+    rc = env->set_cachesize(env, (u_int32_t)(c->store_cache_mb / 1024),
+                            (u_int32_t)(c->store_cache_mb % 1024) * 1024u * 1024u, 1);
+    if (rc == 0)
+        rc = env->set_lk_detect(env, DB_LOCK_DEFAULT);
+    if (rc == 0 && c->store_lock_timeout_ms > 0)
+        rc = env->set_timeout(env, (db_timeout_t)c->store_lock_timeout_ms * 1000,
+                              DB_SET_LOCK_TIMEOUT);
+    if (rc == 0)
+        rc = env->set_lk_max_locks(env, STORE_MAX_LOCKS);
+    if (rc == 0)
+        rc = env->set_lk_max_objects(env, STORE_MAX_LOCKS);
+    if (rc == 0)
+        rc = env->set_lk_max_lockers(env, STORE_MAX_LOCKERS);
+    if (rc == 0)
+        rc = env->set_thread_count(env, STORE_THREADS);
+    if (rc == 0)
+        rc = env->set_isalive(env, store_isalive);
+    if (c->store_sync == CONF_SYNC_WRITE_NOSYNC)
+        flags = DB_TXN_WRITE_NOSYNC;
+    else if (c->store_sync == CONF_SYNC_NOSYNC)
+        flags = DB_TXN_NOSYNC;
+    if (rc == 0 && flags)
+        rc = env->set_flags(env, flags, 1);
+    if (rc != 0) {
+        env->close(env, 0);
+        return vg_fail(err, VG_EUNAVAIL, "configuring the environment: %s", db_strerror(rc));
+    }
+    *out = env;
+    return VG_OK;
+}
+
+static int store_env_open(const conf_t *c, store_mode_t mode, DB_ENV **out, int *dbrc,
+                          vg_err_t *err)
+{
+    u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
+                      DB_REGISTER;
+    DB_ENV *env = NULL;
+    int rc;
+
+    if ((rc = store_env_handle(c, &env, err)) != VG_OK)
+        return rc;
+    flags |= mode == STORE_OPEN_FIRST ? DB_RECOVER : DB_FAILCHK;
+    *dbrc = env->open(env, c->store_home, flags, 0640);
+    if (*dbrc != 0) {
+        env->close(env, 0);
+        return vg_fail(err, VG_EUNAVAIL, "cannot open the store in %s: %s", c->store_home,
+                       db_strerror(*dbrc));
+    }
+    *out = env;
+    return VG_OK;
+}
+
+static int store_meta_init(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    char buf[16];
+    size_t len;
+    int rc = store_meta_get(st, txn, "format", buf, sizeof buf, &len, err);
+
+    (void)arg;
+    if (rc == VG_ENOTFOUND)
+        return store_meta_put(st, txn, "format", STORE_FORMAT, strlen(STORE_FORMAT), err);
+    if (rc != VG_OK)
+        return rc;
+    if (len != strlen(STORE_FORMAT) || memcmp(buf, STORE_FORMAT, len) != 0)
+        return vg_fail(err, VG_EUNAVAIL, "store format %.*s is not the supported %s",
+                       (int)(len < sizeof buf ? len : sizeof buf), buf, STORE_FORMAT);
+    return VG_OK;
+}
+
+int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err)
+{
+    store_t *st;
+    DB_ENV *env = NULL;
+    int dbrc = 0, rc;
+
+    *out = NULL;
+    if ((rc = vg_mkdirs(c->store_home, 0750, err)) != VG_OK)
+        return rc;
+    rc = store_env_open(c, mode == STORE_OPEN_FIRST ? STORE_OPEN_FIRST : STORE_OPEN_JOIN, &env,
+                        &dbrc, err);
+    if (rc != VG_OK && mode == STORE_OPEN_AUTO && dbrc == DB_RUNRECOVERY) {
+        /* a process died without a master to failchk for it; DB_REGISTER makes this recover
+         * only when nobody else is attached */
+        vg_log(LOG_WARNING, "store: %s needs recovery; recovering", c->store_home);
+        rc = store_env_open(c, STORE_OPEN_FIRST, &env, &dbrc, err);
+    }
+    if (rc != VG_OK)
+        return rc;
+    st = vg_xcalloc(1, sizeof *st);
+    st->env = env;
+    st->home = vg_xstrdup(c->store_home);
+    st->max_retries = c->store_txn_retries;
+    if ((dbrc = db_create(&st->meta, env, 0)) != 0) {
+        st->meta = NULL;
+        rc = store_rc(st, dbrc, "db_create meta", err);
+    } else if ((dbrc = st->meta->open(st->meta, NULL, "meta.db", NULL, DB_BTREE,
+                                      DB_CREATE | DB_AUTO_COMMIT, 0640)) != 0) {
+        rc = store_rc(st, dbrc, "open meta.db", err);
+    } else {
+        rc = store_txn_run(st, store_meta_init, NULL, err);
+    }
+    if (rc != VG_OK) {
+        if (rc != VG_EUNAVAIL)
+            rc = vg_fail(err, VG_EUNAVAIL, "cannot open the store in %s: %s", c->store_home,
+                         err ? err->msg : "error");
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return VG_OK;
+}
+
+void store_close(store_t *st)
+{
+    if (st == NULL)
+        return;
+    if (st->resources != NULL)
+        st->resources->close(st->resources, 0);
+    if (st->meta != NULL)
+        st->meta->close(st->meta, 0);
+    /* after a panic, close still releases the process's registration and region mappings */
+    st->env->close(st->env, 0);
+    free(st->home);
+    free(st);
+}
+
+int store_panicked(const store_t *st)
+{
+    return st != NULL && st->panicked;
+}
+
+const char *store_home(const store_t *st)
+{
+    return st->home;
+}
+
+int store_failchk(store_t *st, vg_err_t *err)
+{
+    int rc = st->env->failchk(st->env, 0);
+
+    /* EBUSY: failchk could not destroy a mutex the dead process held although its locks and
+     * transactions were released (DESIGN.md); only DB_RUNRECOVERY is fatal */
+    if (rc == EBUSY)
+        return VG_OK;
+    return store_rc(st, rc, "failchk", err);
+}
+
+int store_checkpoint(store_t *st, int remove_logs, vg_err_t *err)
+{
+    int rc = store_rc(st, st->env->txn_checkpoint(st->env, 0, 0, 0), "txn_checkpoint", err);
+
+    if (rc == VG_OK && remove_logs)
+        rc = store_rc(st, st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE), "log_archive",
+                      err);
+    return rc;
+}
+
+int store_stats(store_t *st, store_stats_t *s, vg_err_t *err)
+{
+    DB_MPOOL_STAT *mp = NULL;
+    DB_LOCK_STAT *lk = NULL;
+    DB_TXN_STAT *tx = NULL;
+    char **logs = NULL;
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    if ((rc = store_rc(st, st->env->memp_stat(st->env, &mp, NULL, 0), "memp_stat", err)) < 0)
+        return rc;
+    s->cache_hits = mp->st_cache_hit;
+    s->cache_misses = mp->st_cache_miss;
+    free(mp);
+    if ((rc = store_rc(st, st->env->lock_stat(st->env, &lk, 0), "lock_stat", err)) < 0)
+        return rc;
+    s->lock_requests = lk->st_nrequests;
+    s->lock_waits = lk->st_lock_wait;
+    s->deadlocks = lk->st_ndeadlocks;
+    s->lock_timeouts = lk->st_nlocktimeouts;
+    free(lk);
+    if ((rc = store_rc(st, st->env->txn_stat(st->env, &tx, 0), "txn_stat", err)) < 0)
+        return rc;
+    s->active_txns = tx->st_nactive;
+    s->commits = tx->st_ncommits;
+    s->aborts = tx->st_naborts;
+    s->last_checkpoint_s = (int64_t)tx->st_time_ckp;
+    free(tx);
+    if ((rc = store_rc(st, st->env->log_archive(st->env, &logs, DB_ARCH_ABS | DB_ARCH_LOG),
+                       "log_archive", err)) < 0)
+        return rc;
+    for (char **p = logs; p != NULL && *p != NULL; p++) {
+        struct stat sb;
+
+        if (stat(*p, &sb) == 0)
+            s->log_bytes += (uint64_t)sb.st_size;
+    }
+    free(logs);
+    return VG_OK;
+}
+
+static int store_ping_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    char buf[16];
+    size_t len;
+
+    (void)arg;
+    return store_meta_get(st, txn, "format", buf, sizeof buf, &len, err);
+}
+
+int store_ping(store_t *st, vg_err_t *err)
+{
+    return store_txn_run(st, store_ping_txn, NULL, err);
+}
+
+int store_txn_run(store_t *st, store_txn_fn fn, void *arg, vg_err_t *err)
+{
+    for (int attempt = 0; attempt <= st->max_retries; attempt++) {
+        DB_TXN *txn;
+        int rc = store_rc(st, st->env->txn_begin(st->env, NULL, &txn, 0), "txn_begin", err);
+
+        if (rc < 0)
+            return rc;
+        rc = fn(st, txn, arg, err); /* fn keeps no state outside txn between attempts */
+        if (rc == VG_OK)
+            rc = store_rc(st, txn->commit(txn, 0), "commit", err);
+        else
+            txn->abort(txn);
+        if (rc != VG_ERETRY)
+            return rc;
+        /* lost a deadlock: back off a little, more each time, so the winner can finish */
+        struct timespec ts = {0, (long)(1 + attempt) * 1000000L};
+
+        nanosleep(&ts, NULL);
+    }
+    return vg_fail(err, VG_EUNAVAIL, "storage busy, try again");
+}
+
+int store_meta_get(store_t *st, store_txn_t *txn, const char *key, void *buf, size_t cap,
+                   size_t *len, vg_err_t *err)
+{
+    DBT k = {0}, v = {0};
+    int rc;
+
+    k.data = (void *)key;
+    k.size = (u_int32_t)strlen(key);
+    v.data = buf;
+    v.ulen = (u_int32_t)cap;
+    v.flags = DB_DBT_USERMEM;
+    rc = st->meta->get(st->meta, txn, &k, &v, 0);
+    if (rc == DB_BUFFER_SMALL) {
+        *len = v.size;
+        return vg_fail(err, VG_ETOOBIG, "meta value %s larger than %zu bytes", key, cap);
+    }
+    if ((rc = store_rc(st, rc, "meta get", err)) == VG_OK)
+        *len = v.size;
+    return rc;
+}
+
+int store_meta_put(store_t *st, store_txn_t *txn, const char *key, const void *val, size_t len,
+                   vg_err_t *err)
+{
+    DBT k = {0}, v = {0};
+
+    k.data = (void *)key;
+    k.size = (u_int32_t)strlen(key);
+    v.data = (void *)val;
+    v.size = (u_int32_t)len;
+    return store_rc(st, st->meta->put(st->meta, txn, &k, &v, 0), "meta put", err);
+}

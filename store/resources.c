@@ -1,0 +1,144 @@
+/* store/resources.c - one btree keyed "kind\0id"; a cursor range over the "kind\0" prefix lists
+ * a kind in id order.
+ * SPDX-License-Identifier: MIT */
+#include "resources.h"
+
+#include "core/mem.h"
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Opened on first use inside the caller's transaction (DB handles are per process). */
+static int store_res_db(store_t *st, vg_err_t *err)
+{
+    DB *db;
+    int rc;
+
+    if (st->resources != NULL)
+        return VG_OK;
+    if ((rc = db_create(&db, st->env, 0)) != 0)
+        return store_rc(st, rc, "db_create resources", err);
+    if ((rc = db->open(db, NULL, "resources.db", NULL, DB_BTREE, DB_CREATE | DB_AUTO_COMMIT,
+                       0640)) != 0) {
+        db->close(db, 0);
+        return store_rc(st, rc, "open resources.db", err);
+    }
+    st->resources = db;
+    return VG_OK;
+}
+
+static size_t store_res_key(char *buf, size_t cap, const char *kind, const char *id)
+{
+    size_t kl = strlen(kind), il = strlen(id);
+
+    if (kl + 1 + il > cap)
+        return 0;
+    memcpy(buf, kind, kl);
+    buf[kl] = '\0';
+    memcpy(buf + kl + 1, id, il);
+    return kl + 1 + il;
+}
+
+int store_res_put(store_t *st, store_txn_t *txn, const char *kind, const char *id, const char *doc,
+                  size_t len, vg_err_t *err)
+{
+    char kb[1024];
+    DBT k = {0}, v = {0};
+    int rc;
+
+    if ((rc = store_res_db(st, err)) != VG_OK)
+        return rc;
+    if ((k.size = (u_int32_t)store_res_key(kb, sizeof kb, kind, id)) == 0)
+        return vg_fail(err, VG_EINVAL, "resource id too long");
+    k.data = kb;
+    v.data = (void *)doc;
+    v.size = (u_int32_t)len;
+    return store_rc(st, st->resources->put(st->resources, txn, &k, &v, 0), "resources put", err);
+}
+
+int store_res_get(store_t *st, store_txn_t *txn, const char *kind, const char *id, char **doc,
+                  size_t *len, vg_err_t *err)
+{
+    char kb[1024];
+    DBT k = {0}, v = {0};
+    int rc;
+
+    if ((rc = store_res_db(st, err)) != VG_OK)
+        return rc;
+    if ((k.size = (u_int32_t)store_res_key(kb, sizeof kb, kind, id)) == 0)
+        return vg_fail(err, VG_ENOTFOUND, "not found");
+    k.data = kb;
+    v.flags = DB_DBT_MALLOC;
+    if ((rc = store_rc(st, st->resources->get(st->resources, txn, &k, &v, 0), "resources get",
+                       err)) != VG_OK)
+        return rc;
+    *doc = vg_xmalloc(v.size + 1);
+    memcpy(*doc, v.data, v.size);
+    (*doc)[v.size] = '\0';
+    *len = v.size;
+    free(v.data);
+    return VG_OK;
+}
+
+int store_res_del(store_t *st, store_txn_t *txn, const char *kind, const char *id, vg_err_t *err)
+{
+    char kb[1024];
+    DBT k = {0};
+    int rc;
+
+    if ((rc = store_res_db(st, err)) != VG_OK)
+        return rc;
+    if ((k.size = (u_int32_t)store_res_key(kb, sizeof kb, kind, id)) == 0)
+        return vg_fail(err, VG_ENOTFOUND, "not found");
+    k.data = kb;
+    return store_rc(st, st->resources->del(st->resources, txn, &k, 0), "resources del", err);
+}
+
+int store_res_list(store_t *st, store_txn_t *txn, const char *kind, store_res_fn fn, void *arg,
+                   vg_err_t *err)
+{
+    char kb[1024], pfx[1024];
+    size_t plen;
+    DBC *cur;
+    DBT k = {0}, v = {0};
+    u_int32_t op = DB_SET_RANGE;
+    int rc;
+
+    if ((rc = store_res_db(st, err)) != VG_OK)
+        return rc;
+    if ((plen = store_res_key(pfx, sizeof pfx, kind, "")) == 0)
+        return vg_fail(err, VG_EINVAL, "resource kind too long");
+    memcpy(kb, pfx, plen);
+    if ((rc = store_rc(st, st->resources->cursor(st->resources, txn, &cur, 0), "cursor", err)) < 0)
+        return rc;
+    k.data = kb;
+    k.size = (u_int32_t)plen;
+    k.ulen = sizeof kb;
+    k.flags = DB_DBT_USERMEM;
+    v.flags = DB_DBT_MALLOC;
+    while ((rc = store_rc(st, cur->get(cur, &k, &v, op), "c_get", err)) == VG_OK) {
+        op = DB_NEXT;
+        if (k.size < plen || memcmp(k.data, pfx, plen) != 0) {
+            free(v.data);
+            break;
+        }
+        char id[1024];
+        char *doc = vg_xmalloc(v.size + 1);
+
+        snprintf(id, sizeof id, "%.*s", (int)(k.size - plen), (char *)k.data + plen);
+        memcpy(doc, v.data, v.size);
+        doc[v.size] = '\0';
+        free(v.data);
+        rc = fn(id, doc, v.size, arg);
+        free(doc);
+        if (rc != 0)
+            goto out;
+    }
+    if (rc == VG_ENOTFOUND)
+        rc = VG_OK;
+out:
+    cur->close(cur);
+    return rc;
+}

@@ -1,0 +1,196 @@
+/* tools/vigilctl.c - the admin command line. It opens the same environment as the running
+ * processes (joining them when they are up, recovering only when nobody is attached) and acts
+ * on it in ordinary transactions, so it is safe against a live instance.
+ * SPDX-License-Identifier: MIT */
+#include "conf/conf.h"
+#include "core/digest.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "store/resources.h"
+#include "store/store.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void ctl_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: vigilctl [--config PATH] COMMAND [ARGS]\n"
+            "  config                          print the effective configuration\n"
+            "  status                          store statistics\n"
+            "  checkpoint                      checkpoint and drop unneeded log files\n"
+            "  appkey add --project P --key K  register an appkey for project P\n"
+            "  appkey list                     list appkeys (digests only)\n");
+}
+
+typedef struct {
+    const char *project, *digest;
+    char created[40];
+} ctl_appkey_t;
+
+static int ctl_appkey_put(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    ctl_appkey_t *a = arg;
+    json_object *o = json_object_new_object();
+    size_t len;
+    const char *text;
+    int rc;
+
+    json_object_object_add(o, "project", json_object_new_string(a->project));
+    json_object_object_add(o, "created", json_object_new_string(a->created));
+    text = vg_json_text(o, &len);
+    rc = store_res_put(st, txn, "appkey", a->digest, text, len, err);
+    json_object_put(o);
+    return rc;
+}
+
+static int ctl_appkey_print(const char *id, const char *doc, size_t len, void *arg)
+{
+    json_object *o = json_tokener_parse(doc), *p = NULL, *c = NULL;
+
+    (void)len;
+    (void)arg;
+    if (o != NULL) {
+        json_object_object_get_ex(o, "project", &p);
+        json_object_object_get_ex(o, "created", &c);
+    }
+    printf("%-24s %-24s sha256:%.16s...\n", p ? json_object_get_string(p) : "?",
+           c ? json_object_get_string(c) : "?", id);
+    json_object_put(o);
+    return 0;
+}
+
+static int ctl_appkey_list(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    (void)arg;
+    printf("%-24s %-24s %s\n", "PROJECT", "CREATED", "KEY");
+    return store_res_list(st, txn, "appkey", ctl_appkey_print, NULL, err);
+}
+
+static int ctl_appkey(store_t *st, int argc, char **argv, vg_err_t *err)
+{
+    static const struct option opts[] = {{"project", required_argument, NULL, 'p'},
+                                         {"key", required_argument, NULL, 'k'},
+                                         {NULL, 0, NULL, 0}};
+    ctl_appkey_t a = {0};
+    const char *key = NULL;
+    char digest[65];
+    int opt;
+
+    if (argc < 2) {
+        ctl_usage(stderr);
+        return vg_fail(err, VG_EINVAL, "appkey: missing subcommand");
+    }
+    if (strcmp(argv[1], "list") == 0)
+        return store_txn_run(st, ctl_appkey_list, NULL, err);
+    if (strcmp(argv[1], "add") != 0)
+        return vg_fail(err, VG_EINVAL, "appkey: unknown subcommand \"%s\"", argv[1]);
+    optind = 2;
+    while ((opt = getopt_long(argc, argv, "p:k:", opts, NULL)) != -1) {
+        if (opt == 'p')
+            a.project = optarg;
+        else if (opt == 'k')
+            key = optarg;
+        else
+            return vg_fail(err, VG_EINVAL, "appkey add: bad option");
+    }
+    if (a.project == NULL || *a.project == '\0' || key == NULL || *key == '\0')
+        return vg_fail(err, VG_EINVAL, "appkey add needs --project and --key");
+    if (strlen(key) < 8)
+        return vg_fail(err, VG_EINVAL, "appkey add: a key needs at least 8 characters");
+    vg_sha256_hex(key, strlen(key), digest);
+    a.digest = digest;
+    vg_rfc3339_format(vg_now_ms(), a.created, sizeof a.created);
+    int rc = store_txn_run(st, ctl_appkey_put, &a, err);
+
+    if (rc == VG_OK)
+        printf("appkey for project %s stored (sha256:%.16s...)\n", a.project, digest);
+    return rc;
+}
+
+static int ctl_status(store_t *st, vg_err_t *err)
+{
+    store_stats_t s;
+    int rc = store_stats(st, &s, err);
+
+    if (rc != VG_OK)
+        return rc;
+    printf("home                 %s\n", store_home(st));
+    printf("cache_hits           %llu\n", (unsigned long long)s.cache_hits);
+    printf("cache_misses         %llu\n", (unsigned long long)s.cache_misses);
+    printf("lock_requests        %llu\n", (unsigned long long)s.lock_requests);
+    printf("lock_waits           %llu\n", (unsigned long long)s.lock_waits);
+    printf("deadlocks            %llu\n", (unsigned long long)s.deadlocks);
+    printf("active_transactions  %u\n", s.active_txns);
+    printf("commits              %llu\n", (unsigned long long)s.commits);
+    printf("log_bytes            %llu\n", (unsigned long long)s.log_bytes);
+    printf("last_checkpoint      %lld\n", (long long)s.last_checkpoint_s);
+    return VG_OK;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL, *cmd;
+    vg_err_t err = {0};
+    store_t *st = NULL;
+    conf_t c;
+    int opt, rc;
+
+    /* options end at the command: its own options are parsed by the command */
+    while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+        if (opt == 'c') {
+            config = optarg;
+        } else if (opt == 'h') {
+            ctl_usage(stdout);
+            return 0;
+        } else {
+            ctl_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        ctl_usage(stderr);
+        return 2;
+    }
+    cmd = argv[optind];
+    if (conf_load(&c, conf_default_path(config), config != NULL || getenv("VIGIL_CONFIG"),
+                  &err) != VG_OK) {
+        fprintf(stderr, "vigilctl: %s\n", err.msg);
+        return 1;
+    }
+    vg_log_init("vigilctl", c.log_level < LOG_WARNING ? c.log_level : LOG_WARNING);
+    if (strcmp(cmd, "config") == 0) {
+        conf_dump(&c, stdout);
+        conf_fini(&c);
+        return 0;
+    }
+    if (strcmp(cmd, "status") != 0 && strcmp(cmd, "checkpoint") != 0 &&
+        strcmp(cmd, "appkey") != 0) {
+        fprintf(stderr, "vigilctl: unknown command \"%s\"\n", cmd);
+        ctl_usage(stderr);
+        conf_fini(&c);
+        return 2;
+    }
+    if (store_open(&c, STORE_OPEN_AUTO, &st, &err) != VG_OK) {
+        fprintf(stderr, "vigilctl: %s\n", err.msg);
+        conf_fini(&c);
+        return 1;
+    }
+    if (strcmp(cmd, "status") == 0)
+        rc = ctl_status(st, &err);
+    else if (strcmp(cmd, "checkpoint") == 0)
+        rc = store_checkpoint(st, 1, &err);
+    else
+        rc = ctl_appkey(st, argc - optind, argv + optind, &err);
+    if (rc != VG_OK)
+        fprintf(stderr, "vigilctl: %s\n", err.msg);
+    store_close(st);
+    conf_fini(&c);
+    return rc == VG_OK ? 0 : rc == VG_EINVAL ? 2 : 1;
+}
