@@ -11,7 +11,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,6 +151,48 @@ static int store_meta_init(store_t *st, store_txn_t *txn, void *arg, vg_err_t *e
     return VG_OK;
 }
 
+/* True when the environment's region and registry files are there. A new environment must be
+ * created with DB_RECOVER: DB_REGISTER counts its first use as needing recovery. */
+static int store_env_exists(const char *home)
+{
+    char path[4096];
+    struct stat sb;
+
+    snprintf(path, sizeof path, "%s/__db.register", home);
+    if (stat(path, &sb) < 0 || sb.st_size == 0)
+        return 0;
+    snprintf(path, sizeof path, "%s/__db.001", home);
+    return stat(path, &sb) == 0;
+}
+
+/* Runs recovery in a child process. A failed open leaves this process's line in the DB_REGISTER
+ * registry and Berkeley DB allows one handle per process, so the recovering open cannot happen
+ * here; the child's recovery clears the registry, after which this process can join. */
+static int store_recover_in_child(const conf_t *c, vg_err_t *err)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return vg_fail(err, VG_EUNAVAIL, "fork for recovery: %s", strerror(errno));
+    if (pid == 0) {
+        DB_ENV *env;
+        int dbrc;
+        vg_err_t cerr = {0};
+
+        if (store_env_open(c, STORE_OPEN_FIRST, &env, &dbrc, &cerr) != VG_OK)
+            _exit(1);
+        env->close(env, 0);
+        _exit(0);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return vg_fail(err, VG_EUNAVAIL, "waiting for recovery: %s", strerror(errno));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return vg_fail(err, VG_EUNAVAIL, "recovery of %s failed", c->store_home);
+    return VG_OK;
+}
+
 int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err)
 {
     store_t *st;
@@ -158,13 +202,16 @@ int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err)
     *out = NULL;
     if ((rc = vg_mkdirs(c->store_home, 0750, err)) != VG_OK)
         return rc;
+    if (mode == STORE_OPEN_AUTO && !store_env_exists(c->store_home))
+        mode = STORE_OPEN_FIRST;
     rc = store_env_open(c, mode == STORE_OPEN_FIRST ? STORE_OPEN_FIRST : STORE_OPEN_JOIN, &env,
                         &dbrc, err);
     if (rc != VG_OK && mode == STORE_OPEN_AUTO && dbrc == DB_RUNRECOVERY) {
-        /* a process died without a master to failchk for it; DB_REGISTER makes this recover
-         * only when nobody else is attached */
+        /* a process died without a master to failchk for it, and failchk at open could not
+         * repair the environment */
         vg_log(LOG_WARNING, "store: %s needs recovery; recovering", c->store_home);
-        rc = store_env_open(c, STORE_OPEN_FIRST, &env, &dbrc, err);
+        if ((rc = store_recover_in_child(c, err)) == VG_OK)
+            rc = store_env_open(c, STORE_OPEN_JOIN, &env, &dbrc, err);
     }
     if (rc != VG_OK)
         return rc;
