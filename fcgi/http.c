@@ -96,8 +96,8 @@ int req_parse_urlencoded(vg_arena_t *a, req_kvs_t *kv, const char *s, size_t len
             return vg_fail(err, VG_ETOOBIG, "too many parameters (more than %d)", REQ_MAX_ARGS);
         k = req_unescape(a, s, (size_t)((eq ? eq : pe) - s), 1, &bad);
         v = k == NULL ? NULL
-            : eq   ? req_unescape(a, eq + 1, (size_t)(pe - eq - 1), 1, &bad)
-                   : vg_arena_strdup(a, "");
+            : eq      ? req_unescape(a, eq + 1, (size_t)(pe - eq - 1), 1, &bad)
+                      : vg_arena_strdup(a, "");
         if (k == NULL || v == NULL)
             return vg_fail(err, VG_EINVAL, "invalid URL escape \"%s\"", bad ? bad : "%");
         req_kvs_add(a, kv, k, v);
@@ -111,9 +111,8 @@ unsigned req_method_bit(const char *m)
     static const struct {
         const char *name;
         unsigned bit;
-    } methods[] = {{"GET", M_GET},       {"HEAD", M_HEAD},   {"POST", M_POST},
-                   {"PUT", M_PUT},       {"DELETE", M_DELETE}, {"PATCH", M_PATCH},
-                   {"OPTIONS", M_OPTIONS}};
+    } methods[] = {{"GET", M_GET},       {"HEAD", M_HEAD},   {"POST", M_POST},      {"PUT", M_PUT},
+                   {"DELETE", M_DELETE}, {"PATCH", M_PATCH}, {"OPTIONS", M_OPTIONS}};
 
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (strcmp(m, methods[i].name) == 0)
@@ -220,8 +219,10 @@ int req_from_params(req_t *r, char *const *params, size_t n, vg_err_t *err)
         r->path = *dec ? dec : "/";
     }
     if (flood || total > (size_t)REQ_MAX_PARAMS_KB * 1024)
-        return vg_fail(err, VG_EHEADERS, "request header fields too large (at most %d headers, "
-                       "%d KiB in all)", REQ_MAX_HEADERS, REQ_MAX_PARAMS_KB);
+        return vg_fail(err, VG_EHEADERS,
+                       "request header fields too large (at most %d headers, "
+                       "%d KiB in all)",
+                       REQ_MAX_HEADERS, REQ_MAX_PARAMS_KB);
     if (r->content_length == -2)
         return vg_fail(err, VG_EINVAL, "invalid Content-Length");
     return req_parse_urlencoded(r->arena, &r->args, r->query, strlen(r->query), err);
@@ -337,33 +338,60 @@ int resp_json(resp_t *w, int status, json_object *root)
 const char *resp_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "Unknown";
     }
 }
 

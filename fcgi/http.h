@@ -38,13 +38,13 @@ typedef struct {
 typedef struct req {
     vg_arena_t *arena;
     const conf_t *conf;
-    store_t *store;         /* NULL when the store could not be opened */
+    store_t *store;          /* NULL when the store could not be opened */
     const char *store_error; /* why store is NULL */
 
-    const char *method; /* as sent */
+    const char *method;  /* as sent */
     unsigned method_bit; /* M_* */
-    const char *path;   /* decoded path the router matches */
-    const char *query;  /* raw query string, "" when none */
+    const char *path;    /* decoded path the router matches */
+    const char *query;   /* raw query string, "" when none */
     const char *content_type;
     int64_t content_length; /* -1 when not given */
     const char *remote_addr;

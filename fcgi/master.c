@@ -86,7 +86,8 @@ int fc_listen(const char *addr, int backlog, vg_err_t *err)
         }
         chmod(addr, 0660);
     } else {
-        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+        struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                                 .ai_socktype = SOCK_STREAM,
                                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
         struct addrinfo *ai;
         char host[256];
@@ -94,16 +95,19 @@ int fc_listen(const char *addr, int backlog, vg_err_t *err)
         int grc;
 
         if (colon == NULL || colon[1] == '\0')
-            return vg_fail(err, VG_EINVAL, "listen address \"%s\" is neither host:port nor a "
-                           "path", addr), -1;
+            return vg_fail(err, VG_EINVAL,
+                           "listen address \"%s\" is neither host:port nor a "
+                           "path",
+                           addr),
+                   -1;
         snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
         if (host[0] == '[' && host[strlen(host) - 1] == ']') {
             memmove(host, host + 1, strlen(host));
             host[strlen(host) - 1] = '\0';
         }
         if ((grc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai)) != 0)
-            return vg_fail(err, VG_EINVAL, "listen address \"%s\": %s", addr,
-                           gai_strerror(grc)), -1;
+            return vg_fail(err, VG_EINVAL, "listen address \"%s\": %s", addr, gai_strerror(grc)),
+                   -1;
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd >= 0)
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -114,7 +118,8 @@ int fc_listen(const char *addr, int backlog, vg_err_t *err)
                 close(fd);
             freeaddrinfo(ai);
             return vg_fail(err, e == EADDRINUSE ? VG_ECONFLICT : VG_EINTERNAL, "bind %s: %s", addr,
-                           strerror(e)), -1;
+                           strerror(e)),
+                   -1;
         }
         freeaddrinfo(ai);
     }
@@ -317,7 +322,8 @@ static int fc_master_lock(const char *home, vg_err_t *err)
         pid[strcspn(pid, "\n")] = '\0';
         close(fd);
         return vg_fail(err, VG_ECONFLICT, "another vigil-fcgi master (pid %s) is running on %s",
-                       pid[0] ? pid : "?", home), -1;
+                       pid[0] ? pid : "?", home),
+               -1;
     }
     if (ftruncate(fd, 0) == 0) {
         int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());

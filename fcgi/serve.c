@@ -34,8 +34,10 @@ static int fc_read_body(req_t *req, fc_conn_t *conn, size_t limit, vg_err_t *err
 
     if (req->content_length >= 0) {
         if ((uint64_t)req->content_length > limit)
-            return vg_fail(err, VG_ETOOBIG, "request body of %lld bytes exceeds the limit of %zu "
-                           "bytes", (long long)req->content_length, limit);
+            return vg_fail(err, VG_ETOOBIG,
+                           "request body of %lld bytes exceeds the limit of %zu "
+                           "bytes",
+                           (long long)req->content_length, limit);
         want = (size_t)req->content_length;
         body = vg_arena_alloc(req->arena, want + 1);
         while (len < want) {

@@ -19,9 +19,8 @@
 #define FC_STATS_ROUTE   120
 #define FC_STATS_BUCKETS 14
 
-static const double fc_stats_le[FC_STATS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                     0.025,  0.05,  0.1,    0.25,  0.5,
-                                                     1,      2.5,   5,      10};
+static const double fc_stats_le[FC_STATS_BUCKETS] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 enum { FC_SLOT_EMPTY, FC_SLOT_CLAIMING, FC_SLOT_READY };
 

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -105,6 +106,9 @@ int fc_worker_run(const conf_t *c, int listen_fd, store_mode_t mode)
     int status = 0;
 
     fc_worker_signals(&waitmask);
+    /* several processes may share this socket (spawn-fcgi -F, or the master's workers): the
+     * ones that lose the race after ppoll must get EAGAIN, not block with signals masked */
+    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     vg_arena_init(&w.arena, 0);
     fc_worker_open_store(&w, mode, &last_try);
     if (fc_stats_open(c->store_home) < 0)

@@ -74,7 +74,8 @@ char *test_resp_header(const test_resp_t *r, const char *name)
 {
     size_t n = strlen(name);
 
-    for (const char *p = r->head; p != NULL && *p; p = strstr(p, "\r\n") ? strstr(p, "\r\n") + 2 : NULL) {
+    for (const char *p = r->head; p != NULL && *p;
+         p = strstr(p, "\r\n") ? strstr(p, "\r\n") + 2 : NULL) {
         if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
             const char *v = p + n + 1, *e = strstr(v, "\r\n");
 

@@ -96,9 +96,12 @@ static void test_conf_errors_name_file_and_line(void **state)
 
 static void test_conf_env_overrides(void **state)
 {
-    char *env[] = {"VIGIL_STORE_DEFAULT_PROJECT=p1", "VIGIL_FCGI_MAX_BODY_MB=5",
-                   "VIGIL_CONFIG=/ignored", "VIGIL_FAKE_NOW=2020-01-01T00:00:00Z",
-                   "OTHER=1", NULL};
+    char *env[] = {"VIGIL_STORE_DEFAULT_PROJECT=p1",
+                   "VIGIL_FCGI_MAX_BODY_MB=5",
+                   "VIGIL_CONFIG=/ignored",
+                   "VIGIL_FAKE_NOW=2020-01-01T00:00:00Z",
+                   "OTHER=1",
+                   NULL};
     char *bad[] = {"VIGIL_STORE_NO_SUCH=1", NULL};
     char *badval[] = {"VIGIL_FCGI_WORKERS=-1", NULL};
     vg_err_t err = {0};

@@ -189,11 +189,15 @@ static void test_router_metrics_count_requests(void **state)
     test_resp_free(&r);
     test_serve(&t->w, m, NULL, 0, &r);
     assert_int_equal(r.status, 200);
-    if (strstr(r.body, "vigil_http_requests_total{route=\"/healthz\",method=\"GET\",code=\"200\"} 3\n") == NULL)
+    if (strstr(r.body,
+               "vigil_http_requests_total{route=\"/healthz\",method=\"GET\",code=\"200\"} 3\n") ==
+        NULL)
         fail_msg("healthz count missing:\n%s", r.body);
     /* unmatched paths are one series, not one per path */
-    assert_non_null(strstr(r.body, "vigil_http_requests_total{route=\"unmatched\",method=\"GET\",code=\"404\"} 1\n"));
-    assert_non_null(strstr(r.body, "vigil_http_request_duration_seconds_count{route=\"/healthz\"} 3\n"));
+    assert_non_null(strstr(
+        r.body, "vigil_http_requests_total{route=\"unmatched\",method=\"GET\",code=\"404\"} 1\n"));
+    assert_non_null(
+        strstr(r.body, "vigil_http_request_duration_seconds_count{route=\"/healthz\"} 3\n"));
     assert_non_null(strstr(r.body, "vigil_store_up 1\n"));
     assert_non_null(strstr(r.body, "# TYPE vigil_store_cache_hit_ratio gauge\n"));
     assert_non_null(strstr(r.body, "vigil_store_log_bytes "));
