@@ -73,8 +73,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (conf_load(&c, conf_default_path(config), config != NULL || getenv("VIGIL_CONFIG"),
-                  &err) != VG_OK) {
+    if (conf_load(&c, conf_default_path(config), config != NULL || getenv("VIGIL_CONFIG"), &err) !=
+        VG_OK) {
         fprintf(stderr, "vigil-compactor: %s\n", err.msg);
         return 1;
     }

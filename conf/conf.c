@@ -57,8 +57,7 @@ static const conf_key_t conf_keys[] = {
      "listen backlog of the master mode socket"},
     {"fcgi", "debug_routes", CONF_T_BOOL, CONF_OFF(fcgi_debug_routes), "off", 0, 0,
      "serve /_vigil/echo and /_vigil/lock (web server and crash checks; never in production)"},
-    {"log", "level", CONF_T_LEVEL, CONF_OFF(log_level), "info", 0, 0,
-     "error, warn, info or debug"},
+    {"log", "level", CONF_T_LEVEL, CONF_OFF(log_level), "info", 0, 0, "error, warn, info or debug"},
     {"compactor", "checkpoint_s", CONF_T_INT, CONF_OFF(compactor_checkpoint_s), "60", 1, 86400,
      "seconds between Berkeley DB checkpoints"},
     {"compactor", "failchk_s", CONF_T_INT, CONF_OFF(compactor_failchk_s), "5", 1, 3600,
@@ -74,13 +73,14 @@ const char *conf_sync_name(conf_sync_t s)
 
 static const char *conf_level_name(int level)
 {
-    return level <= LOG_ERR ? "error" : level == LOG_WARNING ? "warn" : level == LOG_INFO ? "info"
-                                                                                          : "debug";
+    return level <= LOG_ERR       ? "error"
+           : level == LOG_WARNING ? "warn"
+           : level == LOG_INFO    ? "info"
+                                  : "debug";
 }
 
 /* Stores the text v into key k of c; where names the origin for messages. */
-static int conf_set(conf_t *c, const conf_key_t *k, const char *v, const char *where,
-                    vg_err_t *err)
+static int conf_set(conf_t *c, const conf_key_t *k, const char *v, const char *where, vg_err_t *err)
 {
     void *field = (char *)c + k->off;
 
@@ -115,8 +115,8 @@ static int conf_set(conf_t *c, const conf_key_t *k, const char *v, const char *w
                    !strcmp(v, "0")) {
             *(int *)field = 0;
         } else {
-            return vg_fail(err, VG_EINVAL, "%s: [%s] %s: \"%s\" is not on/off", where,
-                           k->section, k->key, v);
+            return vg_fail(err, VG_EINVAL, "%s: [%s] %s: \"%s\" is not on/off", where, k->section,
+                           k->key, v);
         }
         return VG_OK;
     case CONF_T_SYNC:
@@ -176,8 +176,8 @@ static const conf_key_t *conf_find(const char *section, size_t slen, const char 
 {
     for (size_t i = 0; i < CONF_NKEYS; i++)
         if (strlen(conf_keys[i].section) == slen &&
-            !strncasecmp(conf_keys[i].section, section, slen) &&
-            strlen(conf_keys[i].key) == klen && !strncasecmp(conf_keys[i].key, key, klen))
+            !strncasecmp(conf_keys[i].section, section, slen) && strlen(conf_keys[i].key) == klen &&
+            !strncasecmp(conf_keys[i].key, key, klen))
             return &conf_keys[i];
     return NULL;
 }
@@ -225,8 +225,8 @@ int conf_parse(conf_t *c, const char *name, const char *text, vg_err_t *err)
             ne = e - 1;
             conf_trim(&ns, &ne);
             if (!conf_section_known(ns, (size_t)(ne - ns)))
-                return vg_fail(err, VG_EINVAL, "%s: unknown section [%.*s]", where,
-                               (int)(ne - ns), ns);
+                return vg_fail(err, VG_EINVAL, "%s: unknown section [%.*s]", where, (int)(ne - ns),
+                               ns);
             snprintf(section, sizeof section, "%.*s", (int)(ne - ns), ns);
             for (char *q = section; *q; q++)
                 *q = (char)tolower((unsigned char)*q);
@@ -284,8 +284,8 @@ int conf_apply_env(conf_t *c, char *const *envp, vg_err_t *err)
         us = memchr(var + 6, '_', (size_t)(eq - (var + 6)));
         if (us == NULL || !conf_section_known(var + 6, (size_t)(us - (var + 6))))
             continue; /* VIGIL_CONFIG, VIGIL_FAKE_NOW and friends are not config keys */
-        const conf_key_t *k = conf_find(var + 6, (size_t)(us - (var + 6)), us + 1,
-                                        (size_t)(eq - (us + 1)));
+        const conf_key_t *k =
+            conf_find(var + 6, (size_t)(us - (var + 6)), us + 1, (size_t)(eq - (us + 1)));
         char where[160];
 
         snprintf(where, sizeof where, "environment %.*s", (int)(eq - var), var);

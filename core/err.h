@@ -30,8 +30,8 @@ typedef struct {
 } vg_err_item_t; /* one per failing field/line */
 
 typedef struct {
-    int code;     /* VG_E* */
-    int subcode;  /* API-specific (0 = none) */
+    int code;    /* VG_E* */
+    int subcode; /* API-specific (0 = none) */
     char msg[512];
     vg_err_item_t *items; /* arena-allocated detail list */
     size_t nitems, cap;

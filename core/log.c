@@ -27,7 +27,8 @@ int vg_log_level_parse(const char *s)
     static const struct {
         const char *name;
         int level;
-    } levels[] = {{"error", LOG_ERR}, {"warn", LOG_WARNING}, {"info", LOG_INFO}, {"debug", LOG_DEBUG}};
+    } levels[] = {
+        {"error", LOG_ERR}, {"warn", LOG_WARNING}, {"info", LOG_INFO}, {"debug", LOG_DEBUG}};
 
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         if (strcasecmp(s, levels[i].name) == 0)
@@ -47,7 +48,8 @@ int vg_log_enabled(int level)
 
 void vg_log(int level, const char *fmt, ...)
 {
-    static const char *names[] = {"emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"};
+    static const char *names[] = {"emerg", "alert",  "crit", "error",
+                                  "warn",  "notice", "info", "debug"};
     char line[2048];
     struct timeval tv;
     struct tm tm;
@@ -60,8 +62,8 @@ void vg_log(int level, const char *fmt, ...)
     gmtime_r(&tv.tv_sec, &tm);
     n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s[%d] %s%s%s ",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (int)(tv.tv_usec / 1000), vg_log_prog, (int)getpid(),
-                 names[level & 7], vg_log_reqid[0] ? " req=" : "", vg_log_reqid);
+                 (int)(tv.tv_usec / 1000), vg_log_prog, (int)getpid(), names[level & 7],
+                 vg_log_reqid[0] ? " req=" : "", vg_log_reqid);
     if (n < 0)
         return;
     va_start(ap, fmt);

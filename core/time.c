@@ -99,7 +99,9 @@ int vg_rfc3339_parse(const char *s, int64_t *ms)
     if (*s != '\0')
         return -1;
     *ms = ((vg_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec > 59 ? 59 : sec)) -
-           off_s) * 1000 + frac_ms;
+           off_s) *
+              1000 +
+          frac_ms;
     return 0;
 }
 

@@ -51,12 +51,13 @@ vigil_need_pkgs() {
 vigil_build() {
     local dir=${1:-$VIGIL_ROOT/build}
     shift || true
+    mkdir -p "$dir"
     if [ ! -f "$dir/CMakeCache.txt" ]; then
-        cmake -S "$VIGIL_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.cmake.log" 2>&1 ||
-            { cat "$dir.cmake.log" >&2; return 1; }
+        cmake -S "$VIGIL_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 ||
+            { cat "$dir/configure.log" >&2; return 1; }
     fi
-    cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1 ||
-        { grep -E 'error|Error' -A3 "$dir.build.log" | head -60 >&2; return 1; }
+    cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1 ||
+        { grep -E 'error|Error' -A3 "$dir/build.log" | head -60 >&2; return 1; }
 }
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on.

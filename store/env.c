@@ -116,8 +116,8 @@ static int store_env_handle(const conf_t *c, DB_ENV **out, vg_err_t *err)
 static int store_env_open(const conf_t *c, store_mode_t mode, DB_ENV **out, int *dbrc,
                           vg_err_t *err)
 {
-    u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
-                      DB_REGISTER;
+    u_int32_t flags =
+        DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER;
     DB_ENV *env = NULL;
     int rc;
 
@@ -279,8 +279,7 @@ int store_checkpoint(store_t *st, int remove_logs, vg_err_t *err)
     int rc = store_rc(st, st->env->txn_checkpoint(st->env, 0, 0, 0), "txn_checkpoint", err);
 
     if (rc == VG_OK && remove_logs)
-        rc = store_rc(st, st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE), "log_archive",
-                      err);
+        rc = store_rc(st, st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE), "log_archive", err);
     return rc;
 }
 

@@ -17,13 +17,12 @@
 
 static void ctl_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: vigilctl [--config PATH] COMMAND [ARGS]\n"
-            "  config                          print the effective configuration\n"
-            "  status                          store statistics\n"
-            "  checkpoint                      checkpoint and drop unneeded log files\n"
-            "  appkey add --project P --key K  register an appkey for project P\n"
-            "  appkey list                     list appkeys (digests only)\n");
+    fprintf(f, "usage: vigilctl [--config PATH] COMMAND [ARGS]\n"
+               "  config                          print the effective configuration\n"
+               "  status                          store statistics\n"
+               "  checkpoint                      checkpoint and drop unneeded log files\n"
+               "  appkey add --project P --key K  register an appkey for project P\n"
+               "  appkey list                     list appkeys (digests only)\n");
 }
 
 typedef struct {
@@ -159,8 +158,8 @@ int main(int argc, char **argv)
         return 2;
     }
     cmd = argv[optind];
-    if (conf_load(&c, conf_default_path(config), config != NULL || getenv("VIGIL_CONFIG"),
-                  &err) != VG_OK) {
+    if (conf_load(&c, conf_default_path(config), config != NULL || getenv("VIGIL_CONFIG"), &err) !=
+        VG_OK) {
         fprintf(stderr, "vigilctl: %s\n", err.msg);
         return 1;
     }

@@ -36,16 +36,15 @@ static int vigil_healthz(req_t *req, resp_t *resp, vg_err_t *err)
 
     json_object_object_add(st, "home", json_object_new_string(req->conf->store_home));
     if (req->store == NULL) {
-        json_object_object_add(st, "error", json_object_new_string(
-                                                req->store_error ? req->store_error : "not open"));
+        json_object_object_add(
+            st, "error", json_object_new_string(req->store_error ? req->store_error : "not open"));
     } else if (store_ping(req->store, err) != VG_OK || store_stats(req->store, &s, err) != VG_OK) {
         json_object_object_add(st, "error", json_object_new_string(err->msg));
     } else {
         ok = 1;
         json_object_object_add(st, "active_transactions", json_object_new_int64(s.active_txns));
         json_object_object_add(st, "log_bytes", json_object_new_int64((int64_t)s.log_bytes));
-        json_object_object_add(st, "last_checkpoint",
-                               json_object_new_int64(s.last_checkpoint_s));
+        json_object_object_add(st, "last_checkpoint", json_object_new_int64(s.last_checkpoint_s));
     }
     json_object_object_add(st, "open", json_object_new_boolean(ok));
     json_object_object_add(root, "status", json_object_new_string(ok ? "ok" : "unavailable"));
@@ -70,8 +69,9 @@ static int vigil_metrics(req_t *req, resp_t *resp, vg_err_t *err)
     int up = req->store != NULL && store_stats(req->store, &s, err) == VG_OK;
 
     vg_buf_init(&b, req->arena);
-    vg_buf_printf(&b, "# HELP vigil_build_info Version of the running vigil.\n"
-                      "# TYPE vigil_build_info gauge\nvigil_build_info{version=\"%s\"} 1\n",
+    vg_buf_printf(&b,
+                  "# HELP vigil_build_info Version of the running vigil.\n"
+                  "# TYPE vigil_build_info gauge\nvigil_build_info{version=\"%s\"} 1\n",
                   VIGIL_VERSION);
     fc_stats_render(&b);
     vigil_metric(&b, "vigil_store_up", "gauge", "1 when this worker can use the store.", up);
@@ -96,8 +96,8 @@ static int vigil_metrics(req_t *req, resp_t *resp, vg_err_t *err)
                      "Lock requests that timed out.", (double)s.lock_timeouts);
         vigil_metric(&b, "vigil_store_log_bytes", "gauge",
                      "Bytes of transaction log files on disk.", (double)s.log_bytes);
-        vigil_metric(&b, "vigil_store_active_transactions", "gauge",
-                     "Transactions open now.", (double)s.active_txns);
+        vigil_metric(&b, "vigil_store_active_transactions", "gauge", "Transactions open now.",
+                     (double)s.active_txns);
         vigil_metric(&b, "vigil_store_commits_total", "counter", "Transactions committed.",
                      (double)s.commits);
         vigil_metric(&b, "vigil_store_aborts_total", "counter", "Transactions aborted.",
@@ -179,5 +179,4 @@ static const route_t vigil_routes[] = {
 };
 
 const api_t vigil_api = {
-    .name = "vigil", .prefixes = NULL, .routes = vigil_routes,
-    .render_error = vigil_render_error};
+    .name = "vigil", .prefixes = NULL, .routes = vigil_routes, .render_error = vigil_render_error};
