@@ -46,7 +46,7 @@ typedef struct {
 
 typedef struct {
     conf_t *conf;
-    const char *config_path;
+    char *config_path;
     int listen_fd;
     char *unix_path; /* unlinked at exit */
     store_t *store;
@@ -336,7 +336,7 @@ static int fc_master_lock(const char *home, vg_err_t *err)
 
 int fc_master_run(conf_t *c, const char *config_path)
 {
-    fc_master_t m = {.conf = c, .config_path = config_path, .listen_fd = -1};
+    fc_master_t m = {.conf = c, .listen_fd = -1};
     vg_err_t err = {0};
     sigset_t set;
     int lock_fd, status = 0, stopping = 0;
@@ -369,6 +369,8 @@ int fc_master_run(conf_t *c, const char *config_path)
         vg_log(LOG_WARNING, "master: cannot map %s/vigil.stats: %s", c->store_home,
                strerror(errno));
 
+    /* our own copy: config_path may point into the conf that a reload replaces */
+    m.config_path = config_path ? vg_xstrdup(config_path) : NULL;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGTERM);
@@ -436,6 +438,7 @@ int fc_master_run(conf_t *c, const char *config_path)
     store_close(m.store);
     fc_stats_close();
     close(lock_fd);
+    free(m.config_path);
     vg_log(LOG_INFO, "master: stopped");
     return status;
 }

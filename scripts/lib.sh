@@ -75,3 +75,11 @@ vigil_wait_http() {
     done
     return 1
 }
+
+# Prints conf/nginx.conf filled in: $1 nginx's prefix dir, $2 listen host:port, $3 the vigil
+# FastCGI address (unix:/path or host:port), $4 vigil's [fcgi] max_body_mb (nginx's own limit
+# is set 1 MiB above it, so vigil answers its own 413).
+vigil_nginx_conf() {
+    sed -e "s|@PREFIX@|$1|g" -e "s|@LISTEN@|$2|g" -e "s|@USER@|$(id -un) $(id -gn)|g" \
+        -e "s|@FASTCGI@|$3|g" -e "s|@MAX_BODY@|$(($4 + 1))m|g" "$VIGIL_ROOT/conf/nginx.conf"
+}

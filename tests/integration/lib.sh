@@ -65,10 +65,12 @@ t_conf() {
     echo "$T_DIR/$name/vigil.conf"
 }
 
-# Starts a master on unix socket $2 with config $1 and N=$3 workers; waits for the socket.
+# Starts a master on unix socket $2 with config $1 and $3 workers (none: the config's number);
+# waits for the socket.
 t_start_master() {
-    local conf=$1 sock=$2 n=${3:-2}
-    "$BIN/vigil-fcgi" --config "$conf" --listen "$sock" --workers "$n" 2>>"$T_DIR/vigil.log" &
+    local conf=$1 sock=$2 n=${3:-}
+    "$BIN/vigil-fcgi" --config "$conf" --listen "$sock" ${n:+--workers "$n"} \
+        2>>"$T_DIR/vigil.log" &
     T_PIDS+=($!)
     T_MASTER=$!
     for _ in $(seq 1 200); do [ -S "$sock" ] && return 0; sleep 0.025; done

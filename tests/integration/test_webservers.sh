@@ -202,9 +202,8 @@ start_nginx() {
         WS_MASTER=$T_MASTER
     fi
     mkdir -p "$d/nginx"
-    sed -e "s|@PREFIX@|$d/nginx|g" -e "s|@LISTEN@|127.0.0.1:$port|g" \
-        -e "s|@USER@|$(id -un) $(id -gn)|g" -e "s|@FASTCGI@|unix:$d/vigil.sock|g" \
-        -e "s|@MAX_BODY@|$((MAX_MB + 1))m|g" "$ROOT/conf/nginx.conf" >"$d/nginx/nginx.conf"
+    vigil_nginx_conf "$d/nginx" "127.0.0.1:$port" "unix:$d/vigil.sock" "$MAX_MB" \
+        >"$d/nginx/nginx.conf"
     /usr/sbin/nginx -p "$d/nginx" -c "$d/nginx/nginx.conf" -e "$d/nginx/error.log" \
         >>"$d/nginx/stderr" 2>&1 &
     WS_PID=$!
