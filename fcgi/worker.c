@@ -33,6 +33,12 @@ static void fc_worker_on_stop(int sig)
     fc_worker_stop = 1;
 }
 
+/* SIGALRM only interrupts a read that stalls inside FCGX_Accept_r (see fc_worker_run) */
+static void fc_worker_on_alarm(int sig)
+{
+    (void)sig;
+}
+
 static long fc_fcgx_read(void *ctx, char *buf, size_t n)
 {
     FCGX_Request *r = ctx;
@@ -85,6 +91,8 @@ static void fc_worker_signals(sigset_t *waitmask)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = fc_worker_on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
     sigemptyset(&block);
@@ -133,7 +141,13 @@ int fc_worker_run(const conf_t *c, int listen_fd, store_mode_t mode)
             status = 1;
             break;
         }
-        if ((rc = FCGX_Accept_r(&r)) < 0) {
+        /* FCGX_Accept_r reads the request's parameters before we can set socket timeouts: a
+         * peer that stalls there would hold this worker forever, so an alarm interrupts the
+         * read (libfcgi then drops the connection and we go back to waiting) */
+        alarm((unsigned)c->fcgi_io_timeout_s);
+        rc = FCGX_Accept_r(&r);
+        alarm(0);
+        if (rc < 0) {
             /* another worker took the connection (EAGAIN), or the web server dropped it */
             if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
                 continue;

@@ -142,6 +142,28 @@ for _ in $(seq 1 40); do
 done
 t_eq "SIGTERM stops every idle process within 2 s" "$gone" 1
 
+echo "-- a FastCGI peer that stalls mid-request does not hold a worker"
+conf3=$(t_conf stall VIGIL_FCGI_IO_TIMEOUT_S=1)
+t_start_master "$conf3" "$T_DIR/stall.sock" 1 || exit 1
+# a begin-request record, then a params record that promises 100 bytes and sends 10
+/usr/bin/python3 - "$T_DIR/stall.sock" <<'PY' &
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(struct.pack(">BBHHBB", 1, 1, 1, 8, 0, 0) + struct.pack(">HB5x", 1, 0))
+s.sendall(struct.pack(">BBHHBB", 1, 4, 1, 100, 0, 0) + b"x" * 10)
+time.sleep(6)
+PY
+staller=$!
+sleep 0.3
+start=$(date +%s%N)
+code=$(fcgi "$T_DIR/stall.sock" GET /healthz)
+ms=$((($(date +%s%N) - start) / 1000000))
+t_eq "the only worker answers the next request" "$code" 200
+# io_timeout_s (1 s) plus libfcgi's lingering close of the dropped connection (up to 2 s)
+t_check "after [fcgi] io_timeout_s and the lingering close (${ms} ms)" test "$ms" -lt 4500
+kill "$staller" 2>/dev/null
+wait "$staller" 2>/dev/null
+
 echo "-- bad input and an unusable store"
 flood=()
 for i in $(seq 1 300); do flood+=("HTTP_X_H$i=v"); done
