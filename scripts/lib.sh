@@ -10,7 +10,7 @@ VIGIL_BUILD_PKGS="build-essential cmake pkg-config libfcgi-dev libjson-c-dev lib
 VIGIL_SERVE_PKGS="nginx-light db5.3-util"
 # what the tests add: the three web servers, FastCGI tools, valgrind, the test glue
 VIGIL_TEST_PKGS="apache2 libapache2-mod-fcgid lighttpd libfcgi-bin spawn-fcgi valgrind
-  python3"
+  python3 clang libclang-rt-14-dev"
 
 vigil_log() { printf '%s\n' "$*" >&2; }
 
