@@ -29,30 +29,37 @@ static int store_res_db(store_t *st, vg_err_t *err)
     return VG_OK;
 }
 
-static size_t store_res_key(char *buf, size_t cap, const char *kind, const char *id)
+/* Opens the database if need be and fills k with "kind\0id" in buf (at least 1024 bytes).
+ * A key too long to have been stored is VG_EINVAL for writes and VG_ENOTFOUND for reads. */
+static int store_res_key(store_t *st, DBT *k, char *buf, const char *kind, const char *id,
+                         int writing, vg_err_t *err)
 {
     size_t kl = strlen(kind), il = strlen(id);
+    int rc;
 
-    if (kl + 1 + il > cap)
-        return 0;
+    if ((rc = store_res_db(st, err)) != VG_OK)
+        return rc;
+    if (kl + 1 + il > 1024)
+        return writing ? vg_fail(err, VG_EINVAL, "resource id too long")
+                       : vg_fail(err, VG_ENOTFOUND, "not found");
     memcpy(buf, kind, kl);
     buf[kl] = '\0';
     memcpy(buf + kl + 1, id, il);
-    return kl + 1 + il;
+    memset(k, 0, sizeof *k);
+    k->data = buf;
+    k->size = (u_int32_t)(kl + 1 + il);
+    return VG_OK;
 }
 
 int store_res_put(store_t *st, store_txn_t *txn, const char *kind, const char *id, const char *doc,
                   size_t len, vg_err_t *err)
 {
     char kb[1024];
-    DBT k = {0}, v = {0};
+    DBT k, v = {0};
     int rc;
 
-    if ((rc = store_res_db(st, err)) != VG_OK)
+    if ((rc = store_res_key(st, &k, kb, kind, id, 1, err)) != VG_OK)
         return rc;
-    if ((k.size = (u_int32_t)store_res_key(kb, sizeof kb, kind, id)) == 0)
-        return vg_fail(err, VG_EINVAL, "resource id too long");
-    k.data = kb;
     v.data = (void *)doc;
     v.size = (u_int32_t)len;
     return store_rc(st, st->resources->put(st->resources, txn, &k, &v, 0), "resources put", err);
@@ -62,14 +69,11 @@ int store_res_get(store_t *st, store_txn_t *txn, const char *kind, const char *i
                   size_t *len, vg_err_t *err)
 {
     char kb[1024];
-    DBT k = {0}, v = {0};
+    DBT k, v = {0};
     int rc;
 
-    if ((rc = store_res_db(st, err)) != VG_OK)
+    if ((rc = store_res_key(st, &k, kb, kind, id, 0, err)) != VG_OK)
         return rc;
-    if ((k.size = (u_int32_t)store_res_key(kb, sizeof kb, kind, id)) == 0)
-        return vg_fail(err, VG_ENOTFOUND, "not found");
-    k.data = kb;
     v.flags = DB_DBT_MALLOC;
     if ((rc = store_rc(st, st->resources->get(st->resources, txn, &k, &v, 0), "resources get",
                        err)) != VG_OK)
@@ -85,14 +89,11 @@ int store_res_get(store_t *st, store_txn_t *txn, const char *kind, const char *i
 int store_res_del(store_t *st, store_txn_t *txn, const char *kind, const char *id, vg_err_t *err)
 {
     char kb[1024];
-    DBT k = {0};
+    DBT k;
     int rc;
 
-    if ((rc = store_res_db(st, err)) != VG_OK)
+    if ((rc = store_res_key(st, &k, kb, kind, id, 0, err)) != VG_OK)
         return rc;
-    if ((k.size = (u_int32_t)store_res_key(kb, sizeof kb, kind, id)) == 0)
-        return vg_fail(err, VG_ENOTFOUND, "not found");
-    k.data = kb;
     return store_rc(st, st->resources->del(st->resources, txn, &k, 0), "resources del", err);
 }
 
@@ -102,14 +103,13 @@ int store_res_list(store_t *st, store_txn_t *txn, const char *kind, store_res_fn
     char kb[1024], pfx[1024];
     size_t plen;
     DBC *cur;
-    DBT k = {0}, v = {0};
+    DBT k, v = {0};
     u_int32_t op = DB_SET_RANGE;
     int rc;
 
-    if ((rc = store_res_db(st, err)) != VG_OK)
+    if ((rc = store_res_key(st, &k, pfx, kind, "", 1, err)) != VG_OK)
         return rc;
-    if ((plen = store_res_key(pfx, sizeof pfx, kind, "")) == 0)
-        return vg_fail(err, VG_EINVAL, "resource kind too long");
+    plen = k.size;
     memcpy(kb, pfx, plen);
     if ((rc = store_rc(st, st->resources->cursor(st->resources, txn, &cur, 0), "cursor", err)) < 0)
         return rc;

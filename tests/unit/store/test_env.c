@@ -7,10 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "conf/conf.h"
-#include "core/log.h"
-#include "store/store.h"
-#include "support/tmpdir.h"
+#include "support/store_fixture.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -18,97 +15,40 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct {
-    char *dir;
-    conf_t conf;
-} test_env_t;
-
-static int test_env_setup(void **state)
-{
-    test_env_t *t = calloc(1, sizeof *t);
-
-    t->dir = test_tmpdir_new();
-    conf_defaults(&t->conf);
-    free(t->conf.store_home);
-    t->conf.store_home = strdup(t->dir);
-    t->conf.store_cache_mb = 8;
-    t->conf.store_lock_timeout_ms = 3000; /* a wedged lock fails the test instead of hanging it */
-    vg_log_init("test", LOG_ERR);
-    *state = t;
-    return 0;
-}
-
-static int test_env_teardown(void **state)
-{
-    test_env_t *t = *state;
-
-    conf_fini(&t->conf);
-    test_tmpdir_free(t->dir);
-    free(t);
-    return 0;
-}
-
-typedef struct {
-    const char *key, *val;
-    int attempts, fail_first;
-} test_put_t;
-
-static int test_put_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    test_put_t *p = arg;
-
-    p->attempts++;
-    if (p->attempts <= p->fail_first)
-        return VG_ERETRY; /* as a lost deadlock would */
-    return store_meta_put(st, txn, p->key, p->val, strlen(p->val), err);
-}
-
-static int test_get_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    test_put_t *p = arg;
-    static char buf[64];
-    size_t len = 0;
-    int rc = store_meta_get(st, txn, p->key, buf, sizeof buf - 1, &len, err);
-
-    buf[rc == VG_OK ? len : 0] = '\0';
-    p->val = buf;
-    return rc;
-}
-
 static void test_env_open_write_read(void **state)
 {
-    test_env_t *t = *state;
+    test_store_t *t = *state;
     store_t *st;
     vg_err_t err = {0};
-    test_put_t put = {"k", "v1", 0, 0}, get = {"k", NULL, 0, 0};
+    test_meta_t put = {"k", "v1", 0, 0}, get = {"k", NULL, 0, 0};
 
     if (store_open(&t->conf, STORE_OPEN_FIRST, &st, &err) != VG_OK)
         fail_msg("open: %s", err.msg);
     assert_int_equal(store_ping(st, &err), VG_OK);
-    assert_int_equal(store_txn_run(st, test_put_txn, &put, &err), VG_OK);
+    assert_int_equal(store_txn_run(st, test_meta_put_txn, &put, &err), VG_OK);
     store_close(st);
     /* reopened (recovering, since nobody is attached), the write is there */
     assert_int_equal(store_open(&t->conf, STORE_OPEN_AUTO, &st, &err), VG_OK);
-    assert_int_equal(store_txn_run(st, test_get_txn, &get, &err), VG_OK);
+    assert_int_equal(store_txn_run(st, test_meta_get_txn, &get, &err), VG_OK);
     assert_string_equal(get.val, "v1");
     get.key = "absent";
-    assert_int_equal(store_txn_run(st, test_get_txn, &get, &err), VG_ENOTFOUND);
+    assert_int_equal(store_txn_run(st, test_meta_get_txn, &get, &err), VG_ENOTFOUND);
     store_close(st);
 }
 
 static void test_env_retry_after_deadlock(void **state)
 {
-    test_env_t *t = *state;
+    test_store_t *t = *state;
     store_t *st;
     vg_err_t err = {0};
-    test_put_t put = {"r", "x", 0, 2};
+    test_meta_t put = {"r", "x", 0, 2};
 
     assert_int_equal(store_open(&t->conf, STORE_OPEN_FIRST, &st, &err), VG_OK);
-    assert_int_equal(store_txn_run(st, test_put_txn, &put, &err), VG_OK);
+    assert_int_equal(store_txn_run(st, test_meta_put_txn, &put, &err), VG_OK);
     assert_int_equal(put.attempts, 3);
     /* more losses than [store] txn_retries allows: a 503-class error, not a hang */
-    put = (test_put_t){"r", "y", 0, 1000};
-    assert_int_equal(store_txn_run(st, test_put_txn, &put, &err), VG_EUNAVAIL);
+    put = (test_meta_t){"r", "y", 0, 1000};
+    assert_int_equal(store_txn_run(st, test_meta_put_txn, &put, &err), VG_EUNAVAIL);
     assert_int_equal(put.attempts, t->conf.store_txn_retries + 1);
     assert_string_equal(err.msg, "storage busy, try again");
     store_close(st);
@@ -116,7 +56,7 @@ static void test_env_retry_after_deadlock(void **state)
 
 static void test_env_stats_and_checkpoint(void **state)
 {
-    test_env_t *t = *state;
+    test_store_t *t = *state;
     store_t *st;
     store_stats_t s;
     vg_err_t err = {0};
@@ -132,7 +72,7 @@ static void test_env_stats_and_checkpoint(void **state)
 
 static void test_env_unusable_home(void **state)
 {
-    test_env_t *t = *state;
+    test_store_t *t = *state;
     store_t *st;
     vg_err_t err = {0};
 
@@ -146,13 +86,14 @@ static void test_env_unusable_home(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_env_open_write_read, test_env_setup,
-                                        test_env_teardown),
-        cmocka_unit_test_setup_teardown(test_env_retry_after_deadlock, test_env_setup,
-                                        test_env_teardown),
-        cmocka_unit_test_setup_teardown(test_env_stats_and_checkpoint, test_env_setup,
-                                        test_env_teardown),
-        cmocka_unit_test_setup_teardown(test_env_unusable_home, test_env_setup, test_env_teardown),
+        cmocka_unit_test_setup_teardown(test_env_open_write_read, test_store_setup,
+                                        test_store_teardown),
+        cmocka_unit_test_setup_teardown(test_env_retry_after_deadlock, test_store_setup,
+                                        test_store_teardown),
+        cmocka_unit_test_setup_teardown(test_env_stats_and_checkpoint, test_store_setup,
+                                        test_store_teardown),
+        cmocka_unit_test_setup_teardown(test_env_unusable_home, test_store_setup,
+                                        test_store_teardown),
     };
     return cmocka_run_group_tests_name("store/env", tests, NULL, NULL);
 }

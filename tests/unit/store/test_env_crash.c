@@ -10,73 +10,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "conf/conf.h"
-#include "core/log.h"
-#include "store/store.h"
-#include "support/tmpdir.h"
+#include "support/store_fixture.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-typedef struct {
-    char *dir;
-    conf_t conf;
-} test_env_t;
-
-static int test_env_setup(void **state)
-{
-    test_env_t *t = calloc(1, sizeof *t);
-
-    t->dir = test_tmpdir_new();
-    conf_defaults(&t->conf);
-    free(t->conf.store_home);
-    t->conf.store_home = strdup(t->dir);
-    t->conf.store_cache_mb = 8;
-    t->conf.store_lock_timeout_ms = 3000; /* a wedged lock fails the test instead of hanging it */
-    vg_log_init("test", LOG_ERR);
-    *state = t;
-    return 0;
-}
-
-static int test_env_teardown(void **state)
-{
-    test_env_t *t = *state;
-
-    conf_fini(&t->conf);
-    test_tmpdir_free(t->dir);
-    free(t);
-    return 0;
-}
-
-typedef struct {
-    const char *key, *val;
-    int attempts, fail_first;
-} test_put_t;
-
-static int test_put_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    test_put_t *p = arg;
-
-    p->attempts++;
-    if (p->attempts <= p->fail_first)
-        return VG_ERETRY; /* as a lost deadlock would */
-    return store_meta_put(st, txn, p->key, p->val, strlen(p->val), err);
-}
-
-static int test_get_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    test_put_t *p = arg;
-    static char buf[64];
-    size_t len = 0;
-    int rc = store_meta_get(st, txn, p->key, buf, sizeof buf - 1, &len, err);
-
-    buf[rc == VG_OK ? len : 0] = '\0';
-    p->val = buf;
-    return rc;
-}
 
 static int test_hold_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
 {
@@ -94,7 +34,7 @@ static int test_hold_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err
 
 static void test_env_killed_lock_holder_is_cleaned_by_failchk(void **state)
 {
-    test_env_t *t = *state;
+    test_store_t *t = *state;
     store_t *st;
     vg_err_t err = {0};
     int pipefd[2], status;
@@ -123,11 +63,11 @@ static void test_env_killed_lock_holder_is_cleaned_by_failchk(void **state)
     /* the master's job: failchk frees the dead process's lock and aborts its transaction */
     assert_int_equal(store_failchk(st, &err), VG_OK);
     assert_false(store_panicked(st));
-    test_put_t put = {"locked", "alive", 0, 0}, get = {"locked", NULL, 0, 0};
+    test_meta_t put = {"locked", "alive", 0, 0}, get = {"locked", NULL, 0, 0};
 
-    if (store_txn_run(st, test_put_txn, &put, &err) != VG_OK)
+    if (store_txn_run(st, test_meta_put_txn, &put, &err) != VG_OK)
         fail_msg("write after failchk: %s", err.msg);
-    assert_int_equal(store_txn_run(st, test_get_txn, &get, &err), VG_OK);
+    assert_int_equal(store_txn_run(st, test_meta_get_txn, &get, &err), VG_OK);
     assert_string_equal(get.val, "alive");
 
     /* and a newly started process joins and writes */
@@ -135,11 +75,11 @@ static void test_env_killed_lock_holder_is_cleaned_by_failchk(void **state)
     if (pid == 0) {
         store_t *cst;
         vg_err_t cerr = {0};
-        test_put_t p2 = {"joined", "yes", 0, 0};
+        test_meta_t p2 = {"joined", "yes", 0, 0};
 
         if (store_open(&t->conf, STORE_OPEN_JOIN, &cst, &cerr) != VG_OK)
             _exit(2);
-        int rc = store_txn_run(cst, test_put_txn, &p2, &cerr);
+        int rc = store_txn_run(cst, test_meta_put_txn, &p2, &cerr);
 
         store_close(cst);
         _exit(rc == VG_OK ? 0 : 5);
@@ -148,7 +88,7 @@ static void test_env_killed_lock_holder_is_cleaned_by_failchk(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     get.key = "joined";
-    assert_int_equal(store_txn_run(st, test_get_txn, &get, &err), VG_OK);
+    assert_int_equal(store_txn_run(st, test_meta_get_txn, &get, &err), VG_OK);
     assert_string_equal(get.val, "yes");
     store_close(st);
 }
@@ -157,7 +97,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_env_killed_lock_holder_is_cleaned_by_failchk,
-                                        test_env_setup, test_env_teardown),
+                                        test_store_setup, test_store_teardown),
     };
     return cmocka_run_group_tests_name("store/env_crash", tests, NULL, NULL);
 }
