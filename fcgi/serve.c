@@ -96,7 +96,9 @@ void fc_serve(fc_worker_t *w, char *const *params, size_t nparams, fc_conn_t *co
     req_init(&req, &w->arena, w->conf);
     req.store = w->store;
     req.store_error = w->store_error;
-    snprintf(req.id, sizeof req.id, "%x-%lx", (unsigned)getpid(), ++w->seq);
+    if (w->pid == 0)
+        w->pid = (int)getpid();
+    snprintf(req.id, sizeof req.id, "%x-%lx", (unsigned)w->pid, ++w->seq);
     vg_log_set_request(req.id);
     resp_init(&resp, &w->arena);
 

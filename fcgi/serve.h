@@ -20,6 +20,7 @@ typedef struct {
     const char *store_error; /* why */
     vg_arena_t arena;        /* reset after every response */
     unsigned long seq;       /* requests served by this process */
+    int pid;                 /* this process, for request ids (0: not looked up yet) */
 } fc_worker_t;
 
 /* Serves one request: parses params, routes, enforces the body limit (413 without reading past

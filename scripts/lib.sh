@@ -5,8 +5,8 @@
 VIGIL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # what building and serving need (Debian package names)
-VIGIL_BUILD_PKGS="build-essential cmake pkg-config libfcgi-dev libjson-c-dev libdb5.3-dev
-  libjwt-dev libssl-dev libcmocka-dev curl"
+VIGIL_BUILD_PKGS="build-essential cmake ninja-build pkg-config libfcgi-dev libjson-c-dev
+  libdb5.3-dev libjwt-dev libssl-dev libcmocka-dev curl"
 VIGIL_SERVE_PKGS="nginx-light db5.3-util"
 # what the tests add: the three web servers, FastCGI tools, valgrind, the test glue
 VIGIL_TEST_PKGS="apache2 libapache2-mod-fcgid lighttpd libfcgi-bin spawn-fcgi valgrind
@@ -16,10 +16,12 @@ vigil_log() { printf '%s\n' "$*" >&2; }
 
 # Installs the packages that are missing; does nothing (and needs no root) when all are there.
 vigil_need_pkgs() {
-    local missing=() p
+    local missing=() p installed
+    # one dpkg-query for all: serve runs this on every start
+    installed=" $(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>/dev/null |
+        awk '$1 == "ii" { printf "%s ", $2 }') "
     for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing+=("$p")
+        case $installed in *" $p "*) ;; *) missing+=("$p") ;; esac
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     vigil_log "installing: ${missing[*]}"
@@ -47,13 +49,17 @@ vigil_need_pkgs() {
     return $rc
 }
 
-# Configures and builds into $1 (default build/) with extra cmake arguments after it.
+# Configures (Ninja: a build with nothing to do takes milliseconds, which serve's start-up
+# needs) and builds into $1 (default build/) with extra cmake arguments after it.
 vigil_build() {
     local dir=${1:-$VIGIL_ROOT/build}
     shift || true
+    if [ -f "$dir/CMakeCache.txt" ] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$dir/CMakeCache.txt"; then
+        rm -rf "$dir" # configured with another generator: start over
+    fi
     mkdir -p "$dir"
     if [ ! -f "$dir/CMakeCache.txt" ]; then
-        cmake -S "$VIGIL_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 ||
+        cmake -S "$VIGIL_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 ||
             { cat "$dir/configure.log" >&2; return 1; }
     fi
     cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1 ||

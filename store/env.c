@@ -283,7 +283,7 @@ int store_checkpoint(store_t *st, int remove_logs, vg_err_t *err)
     return rc;
 }
 
-int store_stats(store_t *st, store_stats_t *s, vg_err_t *err)
+int store_stats(store_t *st, unsigned what, store_stats_t *s, vg_err_t *err)
 {
     DB_MPOOL_STAT *mp = NULL;
     DB_LOCK_STAT *lk = NULL;
@@ -292,35 +292,43 @@ int store_stats(store_t *st, store_stats_t *s, vg_err_t *err)
     int rc;
 
     memset(s, 0, sizeof *s);
-    if ((rc = store_rc(st, st->env->memp_stat(st->env, &mp, NULL, 0), "memp_stat", err)) < 0)
-        return rc;
-    s->cache_hits = mp->st_cache_hit;
-    s->cache_misses = mp->st_cache_miss;
-    free(mp);
-    if ((rc = store_rc(st, st->env->lock_stat(st->env, &lk, 0), "lock_stat", err)) < 0)
-        return rc;
-    s->lock_requests = lk->st_nrequests;
-    s->lock_waits = lk->st_lock_wait;
-    s->deadlocks = lk->st_ndeadlocks;
-    s->lock_timeouts = lk->st_nlocktimeouts;
-    free(lk);
-    if ((rc = store_rc(st, st->env->txn_stat(st->env, &tx, 0), "txn_stat", err)) < 0)
-        return rc;
-    s->active_txns = tx->st_nactive;
-    s->commits = tx->st_ncommits;
-    s->aborts = tx->st_naborts;
-    s->last_checkpoint_s = (int64_t)tx->st_time_ckp;
-    free(tx);
-    if ((rc = store_rc(st, st->env->log_archive(st->env, &logs, DB_ARCH_ABS | DB_ARCH_LOG),
-                       "log_archive", err)) < 0)
-        return rc;
-    for (char **p = logs; p != NULL && *p != NULL; p++) {
-        struct stat sb;
-
-        if (stat(*p, &sb) == 0)
-            s->log_bytes += (uint64_t)sb.st_size;
+    if (what & STORE_STATS_CACHE) {
+        if ((rc = store_rc(st, st->env->memp_stat(st->env, &mp, NULL, 0), "memp_stat", err)) < 0)
+            return rc;
+        s->cache_hits = mp->st_cache_hit;
+        s->cache_misses = mp->st_cache_miss;
+        free(mp);
     }
-    free(logs);
+    if (what & STORE_STATS_LOCKS) {
+        if ((rc = store_rc(st, st->env->lock_stat(st->env, &lk, 0), "lock_stat", err)) < 0)
+            return rc;
+        s->lock_requests = lk->st_nrequests;
+        s->lock_waits = lk->st_lock_wait;
+        s->deadlocks = lk->st_ndeadlocks;
+        s->lock_timeouts = lk->st_nlocktimeouts;
+        free(lk);
+    }
+    if (what & STORE_STATS_TXN) {
+        if ((rc = store_rc(st, st->env->txn_stat(st->env, &tx, 0), "txn_stat", err)) < 0)
+            return rc;
+        s->active_txns = tx->st_nactive;
+        s->commits = tx->st_ncommits;
+        s->aborts = tx->st_naborts;
+        s->last_checkpoint_s = (int64_t)tx->st_time_ckp;
+        free(tx);
+    }
+    if (what & STORE_STATS_LOG) {
+        rc = st->env->log_archive(st->env, &logs, DB_ARCH_ABS | DB_ARCH_LOG);
+        if ((rc = store_rc(st, rc, "log_archive", err)) < 0)
+            return rc;
+        for (char **p = logs; p != NULL && *p != NULL; p++) {
+            struct stat sb;
+
+            if (stat(*p, &sb) == 0)
+                s->log_bytes += (uint64_t)sb.st_size;
+        }
+        free(logs);
+    }
     return VG_OK;
 }
 

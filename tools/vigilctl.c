@@ -113,7 +113,7 @@ static int ctl_appkey(store_t *st, int argc, char **argv, vg_err_t *err)
 static int ctl_status(store_t *st, vg_err_t *err)
 {
     store_stats_t s;
-    int rc = store_stats(st, &s, err);
+    int rc = store_stats(st, STORE_STATS_ALL, &s, err);
 
     if (rc != VG_OK)
         return rc;

@@ -38,12 +38,12 @@ static int vigil_healthz(req_t *req, resp_t *resp, vg_err_t *err)
     if (req->store == NULL) {
         json_object_object_add(
             st, "error", json_object_new_string(req->store_error ? req->store_error : "not open"));
-    } else if (store_ping(req->store, err) != VG_OK || store_stats(req->store, &s, err) != VG_OK) {
+    } else if (store_ping(req->store, err) != VG_OK ||
+               store_stats(req->store, STORE_STATS_TXN, &s, err) != VG_OK) {
         json_object_object_add(st, "error", json_object_new_string(err->msg));
     } else {
         ok = 1;
         json_object_object_add(st, "active_transactions", json_object_new_int64(s.active_txns));
-        json_object_object_add(st, "log_bytes", json_object_new_int64((int64_t)s.log_bytes));
         json_object_object_add(st, "last_checkpoint", json_object_new_int64(s.last_checkpoint_s));
     }
     json_object_object_add(st, "open", json_object_new_boolean(ok));
@@ -66,7 +66,7 @@ static int vigil_metrics(req_t *req, resp_t *resp, vg_err_t *err)
 {
     vg_buf_t b;
     store_stats_t s;
-    int up = req->store != NULL && store_stats(req->store, &s, err) == VG_OK;
+    int up = req->store != NULL && store_stats(req->store, STORE_STATS_ALL, &s, err) == VG_OK;
 
     vg_buf_init(&b, req->arena);
     vg_buf_printf(&b,
