@@ -57,6 +57,7 @@ typedef struct req {
     size_t body_len;
 
     int64_t now_ms;
+    int pid; /* of the process serving it */
     char id[32];
     const char *route; /* matched pattern, for logs and metrics */
     const char *allow; /* "GET, POST" when the router answers 405 */

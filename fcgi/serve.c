@@ -98,6 +98,7 @@ void fc_serve(fc_worker_t *w, char *const *params, size_t nparams, fc_conn_t *co
     req.store_error = w->store_error;
     if (w->pid == 0)
         w->pid = (int)getpid();
+    req.pid = w->pid;
     snprintf(req.id, sizeof req.id, "%x-%lx", (unsigned)w->pid, ++w->seq);
     vg_log_set_request(req.id);
     resp_init(&resp, &w->arena);

@@ -1,6 +1,9 @@
-/* fcgi/worker.c - libfcgi lives here. The listen socket is non-blocking and the worker waits in
- * ppoll() with its stop signals unblocked only there, so SIGTERM can never be lost between the
- * flag check and a blocking accept, and a request in progress always finishes.
+/* fcgi/worker.c - libfcgi lives here. The worker accepts connections itself on a non-blocking
+ * socket, sets their I/O timeouts and hands them to FCGX_Accept_r, so a peer that stalls at any
+ * point cannot hold a worker. The only blocking wait is ppoll(), entered with the stop signals
+ * blocked and unblocked by ppoll itself, so a stop is never lost; elsewhere the handlers only
+ * set a flag (SA_RESTART), so a request in progress always finishes, and under load the loop
+ * makes no signal-related system calls at all.
  * SPDX-License-Identifier: MIT */
 #include "worker.h"
 
@@ -33,11 +36,6 @@ static void fc_worker_on_stop(int sig)
     fc_worker_stop = 1;
 }
 
-/* SIGALRM only interrupts a read that stalls inside FCGX_Accept_r (see fc_worker_run) */
-static void fc_worker_on_alarm(int sig)
-{
-    (void)sig;
-}
 
 static long fc_fcgx_read(void *ctx, char *buf, size_t n)
 {
@@ -80,42 +78,63 @@ static void fc_worker_open_store(fc_worker_t *w, store_mode_t mode, int64_t *las
     w->store_error = vg_xstrdup(err.msg);
 }
 
-static void fc_worker_signals(sigset_t *waitmask)
+/* Installs the stop handlers; *block gets the stop signals, *waitmask the mask to wait with. */
+static void fc_worker_signals(sigset_t *block, sigset_t *waitmask)
 {
     struct sigaction sa;
-    sigset_t block;
 
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fc_worker_on_stop; /* no SA_RESTART: ppoll must return EINTR */
+    sa.sa_handler = fc_worker_on_stop;
+    sa.sa_flags = SA_RESTART; /* I/O in a request resumes; ppoll still returns EINTR */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    sa.sa_handler = fc_worker_on_alarm;
-    sigaction(SIGALRM, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, waitmask);
-    sigdelset(waitmask, SIGTERM);
-    sigdelset(waitmask, SIGINT);
-    sigdelset(waitmask, SIGHUP);
+    sigemptyset(block);
+    sigaddset(block, SIGTERM);
+    sigaddset(block, SIGINT);
+    sigaddset(block, SIGHUP);
+    sigprocmask(SIG_UNBLOCK, block, NULL);
+    sigprocmask(SIG_BLOCK, NULL, waitmask); /* the mask now: stop signals deliverable */
+}
+
+/* Waits until fd is readable or a stop signal arrives. Returns 0, or -1 on a poll error. */
+static int fc_worker_wait(int fd, const sigset_t *block, const sigset_t *waitmask)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    sigset_t old;
+    int rc = 0;
+
+    sigprocmask(SIG_BLOCK, block, &old);
+    if (!fc_worker_stop && ppoll(&pfd, 1, NULL, waitmask) < 0 && errno != EINTR) {
+        vg_log(LOG_ERR, "worker: poll: %s", strerror(errno));
+        rc = -1;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static void fc_worker_timeouts(int fd, int secs)
+{
+    struct timeval tv = {secs, 0};
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 int fc_worker_run(const conf_t *c, int listen_fd, store_mode_t mode)
 {
     fc_worker_t w = {.conf = c};
     FCGX_Request r;
-    sigset_t waitmask;
+    sigset_t block, waitmask;
     int64_t last_try = 0;
     int status = 0;
 
-    fc_worker_signals(&waitmask);
+    fc_worker_signals(&block, &waitmask);
     /* several processes may share this socket (spawn-fcgi -F, or the master's workers): the
-     * ones that lose the race after ppoll must get EAGAIN, not block with signals masked */
+     * ones that lose the race for a connection get EAGAIN and wait again */
     fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     vg_arena_init(&w.arena, 0);
     fc_worker_open_store(&w, mode, &last_try);
@@ -124,44 +143,60 @@ int fc_worker_run(const conf_t *c, int listen_fd, store_mode_t mode)
                strerror(errno));
     if (FCGX_Init() != 0) {
         vg_log(LOG_ERR, "worker: FCGX_Init failed");
+        store_close(w.store);
         return 1;
     }
     FCGX_InitRequest(&r, listen_fd, 0);
     vg_log(LOG_INFO, "worker: ready (store %s)", w.store ? "open" : "unavailable");
 
     while (!fc_worker_stop) {
-        /* a kept connection (FCGI_KEEP_CONN) carries the next request; else wait for a new one */
-        struct pollfd pfd = {.fd = r.ipcFd >= 0 ? r.ipcFd : listen_fd, .events = POLLIN};
-        int rc = ppoll(&pfd, 1, NULL, &waitmask);
+        int fd, rc;
 
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            vg_log(LOG_ERR, "worker: poll: %s", strerror(errno));
-            status = 1;
-            break;
-        }
-        /* FCGX_Accept_r reads the request's parameters before we can set socket timeouts: a
-         * peer that stalls there would hold this worker forever, so an alarm interrupts the
-         * read (libfcgi then drops the connection and we go back to waiting) */
-        alarm((unsigned)c->fcgi_io_timeout_s);
-        rc = FCGX_Accept_r(&r);
-        alarm(0);
-        if (rc < 0) {
-            /* another worker took the connection (EAGAIN), or the web server dropped it */
-            if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
-                continue;
-            vg_log(LOG_ERR, "worker: accept: %s", strerror(-rc));
-            if (rc == -EBADF || rc == -ENOTSOCK || rc == -EINVAL) {
+        if (r.ipcFd >= 0) {
+            /* a kept connection (FCGI_KEEP_CONN) carries the next request */
+            if (fc_worker_wait(r.ipcFd, &block, &waitmask) < 0) {
                 status = 1;
                 break;
             }
+            if (fc_worker_stop)
+                break;
+            fd = r.ipcFd;
+        } else {
+            fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    if (fc_worker_wait(listen_fd, &block, &waitmask) < 0) {
+                        status = 1;
+                        break;
+                    }
+                    continue;
+                }
+                if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+                    continue;
+                vg_log(LOG_ERR, "worker: accept: %s", strerror(errno));
+                if (errno == EBADF || errno == ENOTSOCK || errno == EINVAL) {
+                    status = 1;
+                    break;
+                }
+                if (fc_worker_wait(listen_fd, &block, &waitmask) < 0)
+                    break;
+                continue;
+            }
+            /* before libfcgi reads a byte: a peer stalling anywhere in the request, its
+             * parameters included, costs this worker at most [fcgi] io_timeout_s */
+            fc_worker_timeouts(fd, c->fcgi_io_timeout_s);
+            r.ipcFd = fd;
+            r.keepConnection = 1; /* FCGX_Accept_r must not close it before reading */
+        }
+        if ((rc = FCGX_Accept_r(&r)) < 0) {
+            /* the peer sent no valid request (libfcgi closed it), or libfcgi found no other
+             * connection waiting: back to the top */
+            if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR && rc != -ECONNABORTED)
+                vg_log(LOG_WARNING, "worker: dropped a connection: %s", strerror(-rc));
             continue;
         }
-        struct timeval tv = {c->fcgi_io_timeout_s, 0};
-
-        setsockopt(r.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        setsockopt(r.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (r.ipcFd != fd) /* libfcgi accepted another connection itself after a bad one */
+            fc_worker_timeouts(r.ipcFd, c->fcgi_io_timeout_s);
         if (w.store == NULL && vg_mono_us() - last_try > 1000000)
             fc_worker_open_store(&w, mode, &last_try);
 

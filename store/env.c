@@ -8,6 +8,7 @@
 #include "core/mem.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,19 @@ static int store_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t fl
     if (pid == getpid())
         return 1;
     return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/* This process's id, looked up once per open: Berkeley DB asks for the thread id at every
+ * transaction, and getpid() is a system call. Set in store_open, which runs after fork. */
+static pid_t store_pid;
+
+static void store_thread_id(DB_ENV *env, pid_t *pid, db_threadid_t *tid)
+{
+    (void)env;
+    if (pid != NULL)
+        *pid = store_pid;
+    if (tid != NULL)
+        *tid = pthread_self();
 }
 
 int store_rc(store_t *st, int dbrc, const char *what, vg_err_t *err)
@@ -99,6 +113,9 @@ static int store_env_handle(const conf_t *c, DB_ENV **out, vg_err_t *err)
         rc = env->set_thread_count(env, STORE_THREADS);
     if (rc == 0)
         rc = env->set_isalive(env, store_isalive);
+    store_pid = getpid();
+    if (rc == 0)
+        rc = env->set_thread_id(env, store_thread_id);
     if (c->store_sync == CONF_SYNC_WRITE_NOSYNC)
         flags = DB_TXN_WRITE_NOSYNC;
     else if (c->store_sync == CONF_SYNC_NOSYNC)

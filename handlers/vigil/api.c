@@ -49,7 +49,7 @@ static int vigil_healthz(req_t *req, resp_t *resp, vg_err_t *err)
     json_object_object_add(st, "open", json_object_new_boolean(ok));
     json_object_object_add(root, "status", json_object_new_string(ok ? "ok" : "unavailable"));
     json_object_object_add(root, "version", json_object_new_string(VIGIL_VERSION));
-    json_object_object_add(root, "pid", json_object_new_int(getpid()));
+    json_object_object_add(root, "pid", json_object_new_int(req->pid));
     json_object_object_add(root, "store", st); /* root owns st now */
     return resp_json(resp, ok ? 200 : 503, root);
 }
