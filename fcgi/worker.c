@@ -36,7 +36,6 @@ static void fc_worker_on_stop(int sig)
     fc_worker_stop = 1;
 }
 
-
 static long fc_fcgx_read(void *ctx, char *buf, size_t n)
 {
     FCGX_Request *r = ctx;

@@ -12,6 +12,8 @@ setsid "$VIGIL_ROOT/scripts/serve" --port "$port" --data "$data" --workers 2 \
 serve=$!
 T_PIDS+=("$serve")
 t_check "serve comes up" vigil_wait_http "http://127.0.0.1:$port/healthz" 200 30
+# serve prints its banner after its own health check, which may be a moment after ours
+for _ in $(seq 1 100); do grep -q "Ctrl-C stops everything" "$T_DIR/serve.out" && break; sleep 0.05; done
 out=$(cat "$T_DIR/serve.out")
 t_contains "prints the URL" "$out" "vigil is running at http://127.0.0.1:$port"
 t_contains "prints the dev credentials" "$out" "dev appkey: devkey-123456   (project: proj1"
