@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/integration/test_compactor.sh - vigil-compactor beside a running pool: it joins the
-# environment, checkpoints on its interval, and
-# exits 0 promptly on SIGTERM; --once runs one round.
+# environment, checkpoints on its interval, and exits 0 promptly on SIGTERM; --once runs one
+# round.
 . "$(dirname "$0")/lib.sh"
 
 conf=$(t_conf cpt VIGIL_FCGI_DEBUG_ROUTES=on VIGIL_COMPACTOR_CHECKPOINT_S=1 \
