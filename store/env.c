@@ -8,6 +8,7 @@
 #include "core/mem.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -210,6 +211,61 @@ static int store_recover_in_child(const conf_t *c, vg_err_t *err)
     return VG_OK;
 }
 
+/* Every database of the store, opened at store_open (handles are per process). */
+static const struct {
+    size_t off; /* of the DB * in store_t */
+    const char *file;
+    DBTYPE type;
+    u_int32_t flags; /* set_flags before open */
+} store_dbs[] = {
+    {offsetof(store_t, meta), "meta.db", DB_BTREE, 0},
+    {offsetof(store_t, resources), "resources.db", DB_BTREE, 0},
+    {offsetof(store_t, series), "series.db", DB_BTREE, 0},
+    {offsetof(store_t, series_by_labels), "series_by_labels.db", DB_BTREE, 0},
+    {offsetof(store_t, postings), "postings.db", DB_BTREE, DB_DUPSORT},
+    {offsetof(store_t, chunks), "chunks.db", DB_BTREE, 0},
+    {offsetof(store_t, metadata), "metadata.db", DB_BTREE, 0},
+};
+
+static int store_dbs_open(store_t *st, vg_err_t *err)
+{
+    DBT k = {0};
+    int rc;
+
+    for (size_t i = 0; i < sizeof store_dbs / sizeof store_dbs[0]; i++) {
+        DB **slot = (DB **)((char *)st + store_dbs[i].off);
+        DB *db;
+
+        if ((rc = db_create(&db, st->env, 0)) != 0)
+            return store_rc(st, rc, store_dbs[i].file, err);
+        if (store_dbs[i].flags && (rc = db->set_flags(db, store_dbs[i].flags)) != 0) {
+            db->close(db, 0);
+            return store_rc(st, rc, store_dbs[i].file, err);
+        }
+        rc = db->open(db, NULL, store_dbs[i].file, NULL, store_dbs[i].type,
+                      DB_CREATE | DB_AUTO_COMMIT, 0640);
+        if (rc != 0) {
+            db->close(db, 0);
+            return store_rc(st, rc, store_dbs[i].file, err);
+        }
+        *slot = db;
+    }
+    /* series ids: a sequence in the meta database; ids taken by aborted transactions are
+     * simply never used, and a cache of 64 keeps writers from contending on it */
+    if ((rc = db_sequence_create(&st->series_seq, st->meta, 0)) != 0)
+        return store_rc(st, rc, "db_sequence_create", err);
+    k.data = "series_seq";
+    k.size = 10;
+    if ((rc = st->series_seq->initial_value(st->series_seq, 1)) != 0 ||
+        (rc = st->series_seq->set_cachesize(st->series_seq, 64)) != 0 ||
+        (rc = st->series_seq->open(st->series_seq, NULL, &k, DB_CREATE | DB_AUTO_COMMIT)) != 0) {
+        st->series_seq->close(st->series_seq, 0);
+        st->series_seq = NULL;
+        return store_rc(st, rc, "open series_seq", err);
+    }
+    return VG_OK;
+}
+
 int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err)
 {
     store_t *st;
@@ -236,15 +292,9 @@ int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err)
     st->env = env;
     st->home = vg_xstrdup(c->store_home);
     st->max_retries = c->store_txn_retries;
-    if ((dbrc = db_create(&st->meta, env, 0)) != 0) {
-        st->meta = NULL;
-        rc = store_rc(st, dbrc, "db_create meta", err);
-    } else if ((dbrc = st->meta->open(st->meta, NULL, "meta.db", NULL, DB_BTREE,
-                                      DB_CREATE | DB_AUTO_COMMIT, 0640)) != 0) {
-        rc = store_rc(st, dbrc, "open meta.db", err);
-    } else {
+    rc = store_dbs_open(st, err);
+    if (rc == VG_OK)
         rc = store_txn_run(st, store_meta_init, NULL, err);
-    }
     if (rc != VG_OK) {
         if (rc != VG_EUNAVAIL)
             rc = vg_fail(err, VG_EUNAVAIL, "cannot open the store in %s: %s", c->store_home,
@@ -260,10 +310,14 @@ void store_close(store_t *st)
 {
     if (st == NULL)
         return;
-    if (st->resources != NULL)
-        st->resources->close(st->resources, 0);
-    if (st->meta != NULL)
-        st->meta->close(st->meta, 0);
+    if (st->series_seq != NULL)
+        st->series_seq->close(st->series_seq, 0);
+    for (size_t i = sizeof store_dbs / sizeof store_dbs[0]; i-- > 0;) {
+        DB *db = *(DB **)((char *)st + store_dbs[i].off);
+
+        if (db != NULL)
+            db->close(db, 0);
+    }
     /* after a panic, close still releases the process's registration and region mappings */
     st->env->close(st->env, 0);
     free(st->home);

@@ -9,8 +9,15 @@
 
 struct store {
     DB_ENV *env;
+    /* the databases, all opened by store_open (store_dbs[] in env.c) */
     DB *meta;
-    DB *resources; /* opened on first use */
+    DB *resources;
+    DB *series;           /* project\0, id → canonical label set */
+    DB *series_by_labels; /* project\0, canonical label set → id */
+    DB *postings;         /* DUPSORT: project\0 name\0 value → id */
+    DB *chunks;           /* id, chunk start → compressed samples */
+    DB *metadata;         /* project\0 metric → type\0unit\0help */
+    DB_SEQUENCE *series_seq;
     char *home;
     int max_retries;
     int panicked;
