@@ -7,9 +7,10 @@
 
 #include <string.h>
 
-extern const api_t vigil_api;
+extern const api_t vigil_api, prom_api;
 
 const api_t *const fc_apis[] = {
+    &prom_api,
     &vigil_api, /* vigil's own: the owner of every path no other API claims; keep it last */
     NULL,
 };
@@ -126,6 +127,7 @@ void fc_dispatch(req_t *req, resp_t *resp, const fc_match_t *m)
             vg_fail(&err, VG_EMETHOD, "method %s not allowed for %s", req->method, req->path);
         else
             vg_fail(&err, VG_ENOTFOUND, "no such path: %s", req->path);
+        err.subcode = FC_SUB_ROUTE;
         fc_render_error(req, resp, m, &err);
         return;
     }

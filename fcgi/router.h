@@ -12,6 +12,10 @@ typedef int (*route_fn)(req_t *req, resp_t *resp, vg_err_t *err);
 
 enum { AUTH_NONE = 0 };
 
+/* err->subcode of the router's own 404 and 405 (no route), so renderers can tell them from a
+ * handler's "not found" */
+#define FC_SUB_ROUTE 1
+
 typedef struct {
     unsigned methods; /* M_* mask */
     const char *path; /* under the API prefix; "{name}" matches one segment, "{name*}" the rest */

@@ -1,0 +1,27 @@
+/* handlers/prometheus/prom_int.h - what the Prometheus API's files share.
+ * SPDX-License-Identifier: MIT */
+#ifndef PROM_INT_H
+#define PROM_INT_H
+
+#include "fcgi/router.h"
+
+#include <stdint.h>
+
+/* Prometheus's bounds for "no start"/"no end" (ms). */
+#define PROM_MIN_TIME_MS INT64_MIN
+#define PROM_MAX_TIME_MS INT64_MAX
+
+/* {"status":"success","data":data}; consumes data. Returns 0. */
+int prom_success(resp_t *resp, json_object *data);
+/* Parses parameter `name` as Prometheus does (float unix seconds, or RFC 3339); absent or empty
+ * gives def. VG_EINVAL with Prometheus's message otherwise. */
+int prom_param_time(const req_t *req, const char *name, int64_t def, int64_t *ms, vg_err_t *err);
+/* The project (tenant) a request acts on. */
+const char *prom_project(const req_t *req);
+
+int prom_buildinfo(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_labels(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_label_values(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_metadata(req_t *req, resp_t *resp, vg_err_t *err);
+
+#endif

@@ -1,0 +1,159 @@
+/* tests/unit/handlers/test_prom_labels.c - the Prometheus API's envelope, errors, time
+ * parameters, /labels, /label/{name}/values, /metadata and /status/buildinfo through fc_serve().
+ * SPDX-License-Identifier: MIT */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store/series.h"
+#include "support/fake_req.h"
+#include "support/store_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    test_store_t *fx;
+    fc_worker_t w;
+} test_prom_t;
+
+static int test_prom_setup(void **state)
+{
+    test_prom_t *t = calloc(1, sizeof *t);
+    vg_err_t err = {0};
+
+    if (test_store_setup((void **)&t->fx) != 0)
+        return -1;
+    t->w.conf = &t->fx->conf;
+    vg_arena_init(&t->w.arena, 0);
+    if (store_open(&t->fx->conf, STORE_OPEN_FIRST, &t->w.store, &err) != VG_OK)
+        return -1;
+    *state = t;
+    return 0;
+}
+
+static int test_prom_teardown(void **state)
+{
+    test_prom_t *t = *state;
+
+    store_close(t->w.store);
+    vg_arena_fini(&t->w.arena);
+    test_store_teardown((void **)&t->fx);
+    free(t);
+    return 0;
+}
+
+static int test_prom_append_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    return store_series_append(st, txn, "default", arg, err);
+}
+
+/* up{job=a} at 10 s and up{job=b} at 100 s, plus metadata for up */
+static void test_prom_fill(test_prom_t *t)
+{
+    vg_arena_t a;
+    ing_batch_t b;
+    vg_err_t err = {0};
+    ing_label_t la[] = {{"__name__", "up"}, {"job", "a"}};
+    ing_label_t lb[] = {{"__name__", "up"}, {"job", "b"}};
+
+    vg_arena_init(&a, 0);
+    ing_batch_init(&b, &a);
+    assert_int_equal(ing_batch_add_sample(&b, la, 2, 10000, 1, &err), VG_OK);
+    assert_int_equal(ing_batch_add_sample(&b, lb, 2, 100000, 1, &err), VG_OK);
+    ing_meta_t *m = ing_batch_meta(&b, "up");
+
+    m->type = "gauge";
+    m->help = "Target is up.";
+    if (store_txn_run(t->w.store, test_prom_append_txn, &b, &err) != VG_OK)
+        fail_msg("append: %s", err.msg);
+    vg_arena_fini(&a);
+}
+
+static void test_prom_cases(void **state)
+{
+    test_prom_t *t = *state;
+    static const struct {
+        const char *method, *path, *query;
+        int fill, want_status;
+        const char *want_body;
+    } cases[] = {
+        {"GET", "/prometheus/api/v1/labels", "", 0, 200, "{\"status\":\"success\",\"data\":[]}"},
+        {"GET", "/prometheus/api/v1/labels", "", 1, 200,
+         "{\"status\":\"success\",\"data\":[\"__name__\",\"job\"]}"},
+        {"POST", "/prometheus/api/v1/labels", "", 0, 200,
+         "{\"status\":\"success\",\"data\":[\"__name__\",\"job\"]}"},
+        {"GET", "/prometheus/api/v1/label/job/values", "", 0, 200,
+         "{\"status\":\"success\",\"data\":[\"a\",\"b\"]}"},
+        /* only series with samples in [start, end] */
+        {"GET", "/prometheus/api/v1/label/job/values", "start=50&end=2024-01-01T00:00:00Z", 0, 200,
+         "{\"status\":\"success\",\"data\":[\"b\"]}"},
+        {"GET", "/prometheus/api/v1/label/job/values", "end=10.000", 0, 200,
+         "{\"status\":\"success\",\"data\":[\"a\"]}"},
+        {"GET", "/prometheus/api/v1/labels", "start=99.9999", 0, 200,
+         "{\"status\":\"success\",\"data\":[\"__name__\",\"job\"]}"},
+        {"GET", "/prometheus/api/v1/label/nope/values", "", 0, 200,
+         "{\"status\":\"success\",\"data\":[]}"},
+        {"GET", "/prometheus/api/v1/labels", "start=yesterday", 0, 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"invalid parameter "
+         "\\\"start\\\": cannot parse \\\"yesterday\\\" to a valid timestamp\"}"},
+        {"GET", "/prometheus/api/v1/label/1bad/values", "", 0, 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"invalid label name: "
+         "\\\"1bad\\\"\"}"},
+        {"GET", "/prometheus/api/v1/metadata", "", 0, 200,
+         "{\"status\":\"success\",\"data\":{\"up\":[{\"type\":\"gauge\",\"help\":\"Target is "
+         "up.\",\"unit\":\"\"}]}}"},
+        {"GET", "/prometheus/api/v1/metadata", "metric=down", 0, 200,
+         "{\"status\":\"success\",\"data\":{}}"},
+        {"GET", "/prometheus/api/v1/metadata", "limit=0", 0, 200,
+         "{\"status\":\"success\",\"data\":{}}"},
+        {"GET", "/prometheus/api/v1/nope", "", 0, 404, "404 page not found\n"},
+        {"GET", "/prometheus", "", 0, 404, "404 page not found\n"},
+        {"DELETE", "/prometheus/api/v1/labels", "", 0, 405, "Method Not Allowed\n"},
+        {"GET", "/prometheus/api/v1/labels", "a=%zz", 0, 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"invalid URL escape "
+         "\\\"%zz\\\"\"}"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char m[64], p[256], q[256];
+        const char *params[] = {m, p, q, NULL};
+        test_resp_t r;
+
+        if (cases[i].fill)
+            test_prom_fill(t);
+        snprintf(m, sizeof m, "REQUEST_METHOD=%s", cases[i].method);
+        snprintf(p, sizeof p, "PATH_INFO=%s", cases[i].path);
+        snprintf(q, sizeof q, "QUERY_STRING=%s", cases[i].query);
+        test_serve(&t->w, params, NULL, 0, &r);
+        if (r.status != cases[i].want_status || strcmp(r.body, cases[i].want_body) != 0)
+            fail_msg("case %zu %s %s?%s: got %d %s, want %d %s", i, cases[i].method, cases[i].path,
+                     cases[i].query, r.status, r.body, cases[i].want_status, cases[i].want_body);
+        test_resp_free(&r);
+    }
+}
+
+static void test_prom_buildinfo(void **state)
+{
+    test_prom_t *t = *state;
+    const char *params[] = {"REQUEST_METHOD=GET", "PATH_INFO=/prometheus/api/v1/status/buildinfo",
+                            NULL};
+    test_resp_t r;
+
+    test_serve(&t->w, params, NULL, 0, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "{\"status\":\"success\",\"data\":{\"version\":\"2.42.0\""));
+    test_resp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_prom_cases, test_prom_setup, test_prom_teardown),
+        cmocka_unit_test_setup_teardown(test_prom_buildinfo, test_prom_setup, test_prom_teardown),
+    };
+    return cmocka_run_group_tests_name("handlers/prometheus labels", tests, NULL, NULL);
+}
