@@ -225,6 +225,7 @@ static const struct {
     {offsetof(store_t, postings), "postings.db", DB_BTREE, DB_DUPSORT},
     {offsetof(store_t, chunks), "chunks.db", DB_BTREE, 0},
     {offsetof(store_t, metadata), "metadata.db", DB_BTREE, 0},
+    {offsetof(store_t, stream), "stream.db", DB_BTREE, 0},
 };
 
 static int store_dbs_open(store_t *st, vg_err_t *err)

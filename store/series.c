@@ -188,33 +188,21 @@ static int store_postings_keys(store_t *st, store_txn_t *txn, const vg_buf_t *pr
 
     if ((rc = store_rc(st, st->postings->cursor(st->postings, txn, &cur, 0), "cursor", err)) < 0)
         return rc;
-    k.flags = DB_DBT_MALLOC;
-    v.flags = DB_DBT_MALLOC;
-    void *start = vg_xmalloc(prefix->len);
-
-    memcpy(start, prefix->p, prefix->len);
-    k.data = start;
+    /* REALLOC: the search key's buffer is ours and Berkeley DB grows it for each key found */
+    k.flags = DB_DBT_REALLOC;
+    v.flags = DB_DBT_REALLOC;
+    k.data = vg_xmalloc(prefix->len);
+    memcpy(k.data, prefix->p, prefix->len);
     k.size = (u_int32_t)prefix->len;
-    for (;;) {
-        rc = store_rc(st, cur->get(cur, &k, &v, op), "postings walk", err);
-        if (k.data != start)
-            free(start);
-        start = NULL;
-        if (rc != VG_OK)
-            break;
-        free(v.data);
-        v.data = NULL;
+    while ((rc = store_rc(st, cur->get(cur, &k, &v, op), "postings walk", err)) == VG_OK) {
         op = DB_NEXT_NODUP;
-        int in = k.size >= prefix->len && memcmp(k.data, prefix->p, prefix->len) == 0;
-
-        if (in)
-            rc = fn((const char *)k.data + prefix->len, k.size - prefix->len, arg, err);
-        free(k.data);
-        k.data = NULL;
-        if (!in || rc != VG_OK)
+        if (k.size < prefix->len || memcmp(k.data, prefix->p, prefix->len) != 0)
+            break;
+        if ((rc = fn((const char *)k.data + prefix->len, k.size - prefix->len, arg, err)) < 0)
             break;
     }
-    free(start);
+    free(k.data);
+    free(v.data);
     if (rc == VG_ENOTFOUND)
         rc = VG_OK;
     cur->close(cur);
@@ -1016,27 +1004,16 @@ int store_series_metadata(store_t *st, store_txn_t *txn, const char *project, co
     *out = vg_arena_alloc(a, cap * sizeof **out);
     if ((rc = store_rc(st, st->metadata->cursor(st->metadata, txn, &cur, 0), "cursor", err)) < 0)
         return rc;
-    k.flags = DB_DBT_MALLOC;
-    v.flags = DB_DBT_MALLOC;
-    void *start = vg_xmalloc(key.len);
-
-    memcpy(start, key.p, key.len);
-    k.data = start;
+    k.flags = DB_DBT_REALLOC;
+    v.flags = DB_DBT_REALLOC;
+    k.data = vg_xmalloc(key.len);
+    memcpy(k.data, key.p, key.len);
     k.size = (u_int32_t)key.len;
     op = metric != NULL ? DB_SET : DB_SET_RANGE;
-    for (;;) {
-        rc = store_rc(st, cur->get(cur, &k, &v, op), "metadata walk", err);
-        if (k.data != start)
-            free(start);
-        start = NULL;
-        if (rc != VG_OK)
-            break;
+    while ((rc = store_rc(st, cur->get(cur, &k, &v, op), "metadata walk", err)) == VG_OK) {
         op = DB_NEXT;
-        if (k.size < plen || memcmp(k.data, key.p, plen) != 0) {
-            free(k.data);
-            free(v.data);
+        if (k.size < plen || memcmp(k.data, key.p, plen) != 0)
             break;
-        }
         if (*n == cap) {
             ing_meta_t *p = vg_arena_alloc(a, cap * 2 * sizeof *p);
 
@@ -1054,13 +1031,11 @@ int store_series_metadata(store_t *st, store_txn_t *txn, const char *project, co
         (*out)[(*n)++] = (ing_meta_t){
             vg_arena_strndup(a, (const char *)k.data + plen, k.size - plen),
             vg_arena_strndup(a, p, tl), vg_arena_strndup(a, u, ul), vg_arena_strndup(a, h, hl)};
-        free(k.data);
-        free(v.data);
-        k.data = v.data = NULL;
         if (metric != NULL)
             break;
     }
-    free(start);
+    free(k.data);
+    free(v.data);
     cur->close(cur);
     return rc == VG_ENOTFOUND ? VG_OK : rc;
 }

@@ -17,6 +17,7 @@ struct store {
     DB *postings;         /* DUPSORT: project\0 name\0 value → id */
     DB *chunks;           /* id, chunk start → compressed samples */
     DB *metadata;         /* project\0 metric → type\0unit\0help */
+    DB *stream;           /* seq → one line-protocol write (stream.c) */
     DB_SEQUENCE *series_seq;
     char *home;
     int max_retries;
