@@ -1,0 +1,322 @@
+/* query/promql/selector.c - the series selector grammar of Prometheus 2.42's generated_parser.y
+ * (start: START_METRIC_SELECTOR vector_selector EOF), by recursive descent. Only the first error
+ * counts, as in Prometheus's ParseErrors.Error(), so each syntax error names the rule whose
+ * error production goyacc would reduce; the checks of checkAST() run after a clean parse.
+ * Regexes are PCRE2, anchored as labels.NewFastRegexMatcher anchors Go's regexp.
+ * SPDX-License-Identifier: MIT */
+#include "selector.h"
+
+#include "lexer.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <assert.h>
+#include <string.h>
+
+/* A label value is short; a pattern needing more than this on one is abandoned (no match). */
+#define PQL_REGEX_MATCH_LIMIT    1000000
+#define PQL_REGEX_HEAP_LIMIT_KIB 8192
+
+typedef struct {
+    pcre2_code *code;
+    pcre2_match_data *md; /* scratch for pcre2_match, reused by every call */
+    pcre2_match_context *mc;
+} pql_regex_t;
+
+static void pql_regex_free(void *p)
+{
+    pql_regex_t *r = p;
+
+    pcre2_match_context_free(r->mc);
+    pcre2_match_data_free(r->md);
+    pcre2_code_free(r->code);
+}
+
+int pql_regex_compile(vg_arena_t *a, const char *pattern, size_t len, const void **re,
+                      vg_err_t *err)
+{
+    size_t n = len + 6;
+    char *anchored = vg_arena_alloc(a, n + 1);
+    pcre2_compile_context *cc;
+    pcre2_code *code;
+    pql_regex_t *r;
+    PCRE2_SIZE off;
+    int ec;
+
+    memcpy(anchored, "^(?:", 4);
+    memcpy(anchored + 4, pattern, len);
+    memcpy(anchored + 4 + len, ")$", 3);
+    cc = pcre2_compile_context_create(NULL);
+    assert(cc != NULL);
+    pcre2_set_newline(cc, PCRE2_NEWLINE_LF); /* Go's regexp knows only \n */
+    /* DOLLAR_ENDONLY: Go's $ is \z, not "before a final newline" */
+    code = pcre2_compile((PCRE2_SPTR)anchored, n,
+                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY |
+                             PCRE2_NEVER_BACKSLASH_C,
+                         &ec, &off, cc);
+    pcre2_compile_context_free(cc);
+    if (code == NULL) {
+        PCRE2_UCHAR msg[256];
+
+        if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
+            strcpy((char *)msg, "invalid pattern");
+        return vg_fail(err, VG_EINVAL, "error parsing regexp: %s: `%s`", (const char *)msg,
+                       anchored);
+    }
+    r = vg_arena_alloc(a, sizeof *r);
+    r->code = code;
+    r->md = pcre2_match_data_create(1, NULL); /* match or not: one pair is enough */
+    r->mc = pcre2_match_context_create(NULL);
+    assert(r->md != NULL && r->mc != NULL); /* out of memory: the arena aborts likewise */
+    pcre2_set_match_limit(r->mc, PQL_REGEX_MATCH_LIMIT);
+    pcre2_set_heap_limit(r->mc, PQL_REGEX_HEAP_LIMIT_KIB);
+    vg_arena_defer(a, pql_regex_free, r);
+    *re = r;
+    return VG_OK;
+}
+
+int pql_regex_match(const void *re, const char *value)
+{
+    const pql_regex_t *r = re;
+
+    /* rc 0 would mean "matched, ovector too small"; errors (limits) are negative: no match */
+    return pcre2_match(r->code, (PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED, 0, 0, r->md, r->mc) >= 0;
+}
+
+typedef struct {
+    pql_lexer_t lex;
+    const char *text;
+    vg_arena_t *a;
+    vg_err_t *err;
+    store_matcher_t *m;
+    size_t n, cap;
+} pql_sel_t;
+
+/* The next token the grammar sees: comments are skipped, as parser.Lex does. */
+static void pql_sel_next(pql_sel_t *p, pql_tok_t *t)
+{
+    do
+        pql_lex_next(&p->lex, t);
+    while (t->type == PQL_TOK_COMMENT);
+}
+
+/* parser.unexpected(): "unexpected <t>[ in <context>][, expected <expected>]" at t; a lexer
+ * error is reported as itself, at the start of the text it could not lex. */
+static int pql_sel_unexpected(pql_sel_t *p, const pql_tok_t *t, const char *context,
+                              const char *expected)
+{
+    char desc[160];
+
+    if (t->type == PQL_TOK_ERROR)
+        return pql_fail_at(p->err, p->text, t->pos, "%s", p->lex.errmsg);
+    pql_tok_desc(&p->lex, t, desc, sizeof desc);
+    return pql_fail_at(p->err, p->text, t->pos, "unexpected %s%s%s%s%s", desc,
+                       context ? " in " : "", context ? context : "", expected ? ", expected " : "",
+                       expected ? expected : "");
+}
+
+/* generated_parser.y's metric_identifier: some keywords may name a metric. */
+static int pql_sel_is_metric_identifier(pql_tok_type_t type)
+{
+    switch (type) {
+    case PQL_TOK_IDENTIFIER:
+    case PQL_TOK_METRIC_IDENTIFIER:
+    case PQL_TOK_AVG:
+    case PQL_TOK_BOTTOMK:
+    case PQL_TOK_BY:
+    case PQL_TOK_COUNT:
+    case PQL_TOK_COUNT_VALUES:
+    case PQL_TOK_GROUP:
+    case PQL_TOK_LAND:
+    case PQL_TOK_LOR:
+    case PQL_TOK_LUNLESS:
+    case PQL_TOK_MAX:
+    case PQL_TOK_MIN:
+    case PQL_TOK_OFFSET:
+    case PQL_TOK_QUANTILE:
+    case PQL_TOK_STDDEV:
+    case PQL_TOK_STDVAR:
+    case PQL_TOK_SUM:
+    case PQL_TOK_TOPK:
+    case PQL_TOK_WITHOUT:
+    case PQL_TOK_START:
+    case PQL_TOK_END:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static store_matcher_t *pql_sel_push(pql_sel_t *p)
+{
+    store_matcher_t *m;
+
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        store_matcher_t *grown = vg_arena_alloc(p->a, cap * sizeof *grown);
+
+        if (p->n > 0)
+            memcpy(grown, p->m, p->n * sizeof *grown);
+        p->m = grown;
+        p->cap = cap;
+    }
+    m = &p->m[p->n++];
+    memset(m, 0, sizeof *m);
+    return m;
+}
+
+/* parser.newLabelMatcher(): name op "value", built as soon as the string is read, so its
+ * errors come before any error in the tokens after it. */
+static int pql_sel_matcher(pql_sel_t *p, const pql_tok_t *name, const pql_tok_t *op,
+                           const pql_tok_t *str)
+{
+    store_matcher_t *m;
+    vg_err_t sub = {0};
+    char *val;
+    size_t vlen;
+
+    if (pql_unquote(p->a, p->text + str->pos, str->len, &val, &vlen, &sub) < 0) {
+        char q[160];
+
+        pql_quote(q, sizeof q, p->text + str->pos, str->len);
+        return pql_fail_at(p->err, p->text, str->pos, "error unquoting string %s: %s", q, sub.msg);
+    }
+    if (memchr(val, '\0', vlen) != NULL) /* vigil-only: no stored value can hold a NUL */
+        return pql_fail_at(p->err, p->text, name->pos,
+                           "label matcher value must not contain a NUL byte");
+    m = pql_sel_push(p);
+    m->name = vg_arena_strndup(p->a, p->text + name->pos, name->len);
+    m->value = val;
+    switch (op->type) {
+    case PQL_TOK_EQL:
+        m->type = STORE_M_EQ;
+        return VG_OK;
+    case PQL_TOK_NEQ:
+        m->type = STORE_M_NEQ;
+        return VG_OK;
+    case PQL_TOK_EQL_REGEX:
+        m->type = STORE_M_RE;
+        break;
+    default:
+        assert(op->type == PQL_TOK_NEQ_REGEX);
+        m->type = STORE_M_NRE;
+        break;
+    }
+    if (pql_regex_compile(p->a, val, vlen, &m->re, &sub) < 0)
+        return pql_fail_at(p->err, p->text, name->pos, "%s", sub.msg);
+    m->re_match = pql_regex_match;
+    return VG_OK;
+}
+
+static int pql_sel_is_match_op(pql_tok_type_t type)
+{
+    return type == PQL_TOK_EQL || type == PQL_TOK_NEQ || type == PQL_TOK_EQL_REGEX ||
+           type == PQL_TOK_NEQ_REGEX;
+}
+
+/* label_matchers after the '{', through the '}'. The context texts are those of the grammar's
+ * error productions: a bad token where a matcher starts, after its name, after its operator,
+ * and after a matcher. */
+static int pql_sel_braces(pql_sel_t *p)
+{
+    pql_tok_t t, name, op;
+    int rc;
+
+    pql_sel_next(p, &t);
+    if (t.type == PQL_TOK_RIGHT_BRACE)
+        return VG_OK;
+    for (;;) {
+        if (t.type != PQL_TOK_IDENTIFIER)
+            return pql_sel_unexpected(p, &t, "label matching", "identifier or \"}\"");
+        name = t;
+        pql_sel_next(p, &op);
+        if (!pql_sel_is_match_op(op.type))
+            return pql_sel_unexpected(p, &op, "label matching", "label matching operator");
+        pql_sel_next(p, &t);
+        if (t.type != PQL_TOK_STRING)
+            return pql_sel_unexpected(p, &t, "label matching", "string");
+        if ((rc = pql_sel_matcher(p, &name, &op, &t)) < 0)
+            return rc;
+        pql_sel_next(p, &t);
+        if (t.type == PQL_TOK_RIGHT_BRACE)
+            return VG_OK;
+        if (t.type != PQL_TOK_COMMA)
+            return pql_sel_unexpected(p, &t, "label matching", "\",\" or \"}\"");
+        pql_sel_next(p, &t);
+        if (t.type == PQL_TOK_RIGHT_BRACE)
+            return VG_OK; /* trailing comma */
+    }
+}
+
+/* labels.Matcher.Matches(""). */
+static int pql_sel_matches_empty(const store_matcher_t *m)
+{
+    switch (m->type) {
+    case STORE_M_EQ:
+        return m->value[0] == '\0';
+    case STORE_M_NEQ:
+        return m->value[0] != '\0';
+    case STORE_M_RE:
+        return m->re_match(m->re, "");
+    default:
+        return !m->re_match(m->re, "");
+    }
+}
+
+int pql_parse_selector(vg_arena_t *a, const char *text, store_matcher_t **out, size_t *n,
+                       vg_err_t *err)
+{
+    pql_sel_t p = {.text = text, .a = a, .err = err};
+    pql_tok_t t, name = {0}, brace = {0};
+    int rc, has_name = 0;
+
+    pql_lexer_init(&p.lex, text, strlen(text));
+    pql_sel_next(&p, &t);
+    if (pql_sel_is_metric_identifier(t.type)) {
+        store_matcher_t *m = pql_sel_push(&p);
+
+        has_name = 1;
+        name = t;
+        m->type = STORE_M_EQ;
+        m->name = "__name__";
+        m->value = vg_arena_strndup(a, text + t.pos, t.len);
+        pql_sel_next(&p, &t);
+    }
+    if (t.type == PQL_TOK_LEFT_BRACE) {
+        brace = t;
+        if ((rc = pql_sel_braces(&p)) < 0)
+            return rc;
+        pql_sel_next(&p, &t);
+    } else if (!has_name) {
+        return pql_sel_unexpected(&p, &t, NULL, NULL);
+    }
+    /* the series API takes a bare selector: a range, offset or operator after it is the
+     * grammar's catch-all error, `unexpected "["` */
+    if (t.type != PQL_TOK_EOF)
+        return pql_sel_unexpected(&p, &t, NULL, NULL);
+
+    if (has_name) {
+        for (size_t i = 1; i < p.n; i++) {
+            char qn[160], qv[160];
+
+            if (strcmp(p.m[i].name, "__name__") != 0)
+                continue;
+            pql_quote(qn, sizeof qn, text + name.pos, name.len);
+            pql_quote(qv, sizeof qv, p.m[i].value, strlen(p.m[i].value));
+            return pql_fail_at(err, text, name.pos, "metric name must not be set twice: %s or %s",
+                               qn, qv);
+        }
+    } else {
+        size_t i = 0;
+
+        while (i < p.n && pql_sel_matches_empty(&p.m[i]))
+            i++;
+        if (i == p.n) /* else a typo could select every series */
+            return pql_fail_at(err, text, brace.pos,
+                               "vector selector must contain at least one non-empty matcher");
+    }
+    *out = p.m;
+    *n = p.n;
+    return VG_OK;
+}
