@@ -99,6 +99,8 @@ static const route_t prom_routes[] = {
      .fn = prom_label_values,
      .needs_store = 1},
     {.methods = M_GET, .path = "/api/v1/metadata", .fn = prom_metadata, .needs_store = 1},
+    {.methods = M_GET | M_POST, .path = "/api/v1/series", .fn = prom_series, .needs_store = 1},
+    {.methods = M_POST, .path = "/api/v1/import/prometheus", .fn = prom_import, .needs_store = 1},
     {0},
 };
 

@@ -1,7 +1,6 @@
 /* handlers/prometheus/labels.c - /labels, /label/{name}/values, /metadata, /status/buildinfo.
  * SPDX-License-Identifier: MIT */
 #include "prom_int.h"
-#include "store/series.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,7 @@ int prom_buildinfo(req_t *req, resp_t *resp, vg_err_t *err)
 typedef struct {
     req_t *req;
     const char *name; /* NULL: label names */
-    int64_t start, end;
+    prom_sel_t *sel;
     const char **v;
     size_t n;
 } prom_names_t;
@@ -37,33 +36,34 @@ static int prom_str_cmp(const void *x, const void *y)
     return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-/* Names or values over the series that have samples in [start, end]. */
-static int prom_names_in_range(store_t *st, store_txn_t *txn, prom_names_t *x, vg_err_t *err)
+/* Names or values over the series that match[] and the time range select. */
+static int prom_names_selected(store_t *st, store_txn_t *txn, prom_names_t *x, vg_err_t *err)
 {
-    store_matcher_t has = {STORE_M_NEQ, x->name, "", NULL, NULL};
-    store_series_t *s;
+    store_matcher_t has = {STORE_M_NEQ, x->name ? x->name : "__name__", "", NULL, NULL};
+    store_matcher_t *hasp = &has;
+    size_t hasn = 1;
+    prom_sel_t all = *x->sel;
+    store_series_t *s = NULL;
     size_t n, k = 0, total = 0;
     int rc;
 
-    rc = store_series_select(st, txn, prom_project(x->req), x->name ? &has : NULL, x->name ? 1 : 0,
-                             x->req->arena, &s, &n, err);
-    if (rc < 0)
+    if (all.nsets == 0) { /* no match[]: every series (that has the label) */
+        all.sets = &hasp;
+        all.nm = &hasn;
+        all.nsets = 1;
+    }
+    if ((rc = prom_select(st, txn, x->req, &all, &s, &n, err)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++)
         total += s[i].nlabels;
     x->v = vg_arena_alloc(x->req->arena, (total + 1) * sizeof *x->v);
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = store_series_has_samples(st, txn, s[i].id, x->start, x->end, err)) < 0)
-            return rc;
-        if (rc == 0)
-            continue;
+    for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < s[i].nlabels; j++) {
             if (x->name == NULL)
                 x->v[k++] = s[i].labels[j].name;
             else if (strcmp(s[i].labels[j].name, x->name) == 0)
                 x->v[k++] = s[i].labels[j].value;
         }
-    }
     if (k > 1)
         qsort(x->v, k, sizeof *x->v, prom_str_cmp);
     x->n = 0;
@@ -77,8 +77,9 @@ static int prom_names_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *er
 {
     prom_names_t *x = arg;
 
-    if (x->start != PROM_MIN_TIME_MS || x->end != PROM_MAX_TIME_MS)
-        return prom_names_in_range(st, txn, x, err);
+    if (x->sel->nsets > 0 || x->sel->start != PROM_MIN_TIME_MS || x->sel->end != PROM_MAX_TIME_MS)
+        return prom_names_selected(st, txn, x, err);
+    /* the whole project: straight from the postings index */
     if (x->name == NULL)
         return store_series_label_names(st, txn, prom_project(x->req), x->req->arena, &x->v, &x->n,
                                         err);
@@ -88,14 +89,14 @@ static int prom_names_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *er
 
 static int prom_names(req_t *req, resp_t *resp, const char *name, vg_err_t *err)
 {
-    prom_names_t x = {req, name, 0, 0, NULL, 0};
-    const char **match;
+    prom_sel_t sel = {0};
+    prom_names_t x = {req, name, &sel, NULL, 0};
     int rc;
 
-    if (req_args(req, "match[]", &match) > 0) /* the selector parser lands with /series */
-        return vg_fail(err, VG_EINVAL, "invalid parameter \"match[]\": not supported yet");
-    if ((rc = prom_param_time(req, "start", PROM_MIN_TIME_MS, &x.start, err)) < 0 ||
-        (rc = prom_param_time(req, "end", PROM_MAX_TIME_MS, &x.end, err)) < 0)
+    if ((rc = prom_param_time(req, "start", PROM_MIN_TIME_MS, &sel.start, err)) < 0 ||
+        (rc = prom_param_time(req, "end", PROM_MAX_TIME_MS, &sel.end, err)) < 0)
+        return rc;
+    if ((rc = prom_parse_matches(req, &sel, err)) < 0)
         return rc;
     if ((rc = store_txn_run(req->store, prom_names_txn, &x, err)) < 0)
         return rc;

@@ -4,6 +4,7 @@
 #define PROM_INT_H
 
 #include "fcgi/router.h"
+#include "store/series.h"
 
 #include <stdint.h>
 
@@ -19,7 +20,23 @@ int prom_param_time(const req_t *req, const char *name, int64_t def, int64_t *ms
 /* The project (tenant) a request acts on. */
 const char *prom_project(const req_t *req);
 
+/* The match[] selectors of a request and its time range. */
+typedef struct {
+    store_matcher_t **sets;
+    size_t *nm, nsets;
+    int64_t start, end;
+} prom_sel_t;
+
+/* Parses every match[] (none is fine: nsets = 0), with Prometheus's messages. */
+int prom_parse_matches(req_t *req, prom_sel_t *sel, vg_err_t *err);
+/* The project's series matching any of sel's selectors that have samples in [start, end]
+ * (every series when the range is unbounded), each once, in the arena. */
+int prom_select(store_t *st, store_txn_t *txn, req_t *req, const prom_sel_t *sel,
+                store_series_t **out, size_t *n, vg_err_t *err);
+
 int prom_buildinfo(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_series(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_import(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_labels(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_label_values(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_metadata(req_t *req, resp_t *resp, vg_err_t *err);

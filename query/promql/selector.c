@@ -312,9 +312,13 @@ int pql_parse_selector(vg_arena_t *a, const char *text, store_matcher_t **out, s
 
         while (i < p.n && pql_sel_matches_empty(&p.m[i]))
             i++;
-        if (i == p.n) /* else a typo could select every series */
-            return pql_fail_at(err, text, brace.pos,
-                               "vector selector must contain at least one non-empty matcher");
+        if (i == p.n) { /* else a typo could select every series */
+            pql_fail_at(err, text, brace.pos,
+                        "vector selector must contain at least one non-empty matcher");
+            if (err != NULL)
+                err->subcode = PQL_SUB_EMPTY_SELECTOR;
+            return VG_EINVAL;
+        }
     }
     *out = p.m;
     *n = p.n;

@@ -24,6 +24,8 @@
  * the store's strings cannot hold it. */
 int pql_parse_selector(vg_arena_t *a, const char *text, store_matcher_t **out, size_t *n,
                        vg_err_t *err);
+/* err->subcode of the empty-matchers refusal, which the HTTP API words its own way */
+#define PQL_SUB_EMPTY_SELECTOR 1
 
 /* Compiles len bytes of pattern as Prometheus does, fully anchored: ^(?:pattern)$ with Go's
  * meaning of $ (end of text only), UTF-8, and match and heap limits. *re lives until a's next

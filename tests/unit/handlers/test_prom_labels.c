@@ -1,5 +1,6 @@
 /* tests/unit/handlers/test_prom_labels.c - the Prometheus API's envelope, errors, time
- * parameters, /labels, /label/{name}/values, /metadata and /status/buildinfo through fc_serve().
+ * parameters, /labels, /label/{name}/values, /metadata, /status/buildinfo, /series and
+ * /import/prometheus through fc_serve().
  * SPDX-License-Identifier: MIT */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,6 +137,99 @@ static void test_prom_cases(void **state)
     }
 }
 
+/* One request with an optional body; returns the status, the body in *out (malloc'd). */
+static int test_prom_req(test_prom_t *t, const char *method, const char *path, const char *query,
+                         const char *ct, const char *body, char **out)
+{
+    char m[64], p[256], q[512], c[128], l[64];
+    const char *params[] = {m, p, q, c, l, NULL};
+    test_resp_t r;
+    int status;
+
+    snprintf(m, sizeof m, "REQUEST_METHOD=%s", method);
+    snprintf(p, sizeof p, "PATH_INFO=%s", path);
+    snprintf(q, sizeof q, "QUERY_STRING=%s", query);
+    snprintf(c, sizeof c, "CONTENT_TYPE=%s", ct ? ct : "");
+    snprintf(l, sizeof l, "CONTENT_LENGTH=%zu", body ? strlen(body) : 0);
+    test_serve(&t->w, params, body, body ? strlen(body) : 0, &r);
+    status = r.status;
+    *out = strdup(r.body);
+    test_resp_free(&r);
+    return status;
+}
+
+static void test_prom_import_then_series(void **state)
+{
+    test_prom_t *t = *state;
+    static const struct {
+        const char *method, *path, *query, *ct, *body;
+        int want_status;
+        const char *want_body;
+    } cases[] = {
+        {"POST", "/prometheus/api/v1/import/prometheus", "", "text/plain; version=0.0.4",
+         "# TYPE up gauge\nup{job=\"a\"} 1 1000\nup{job=\"b\"} 0 2000\n", 204, ""},
+        {"POST", "/prometheus/api/v1/import/prometheus", "extra_label=env%3Dprod",
+         "application/openmetrics-text",
+         "# TYPE temp_celsius gauge\n# UNIT temp_celsius celsius\ntemp_celsius{job=\"a\"} 21.5 "
+         "3\n# EOF\n",
+         204, ""},
+        {"GET", "/prometheus/api/v1/series", "match[]=up", NULL, NULL, 200,
+         "{\"status\":\"success\",\"data\":[{\"__name__\":\"up\",\"job\":\"a\"},"
+         "{\"__name__\":\"up\",\"job\":\"b\"}]}"},
+        {"GET", "/prometheus/api/v1/series",
+         "match[]=up%7Bjob%3D~%22b%7Cc%22%7D&match[]=up%7Bjob=%22b%22%7D", NULL, NULL, 200,
+         "{\"status\":\"success\",\"data\":[{\"__name__\":\"up\",\"job\":\"b\"}]}"},
+        {"POST", "/prometheus/api/v1/series", "", "application/x-www-form-urlencoded",
+         "match[]=%7Benv%3D%22prod%22%7D&start=2&end=4", 200,
+         "{\"status\":\"success\",\"data\":[{\"__name__\":\"temp_celsius\",\"env\":"
+         "\"prod\",\"job\":\"a\"}]}"},
+        {"GET", "/prometheus/api/v1/series", "match[]=up&start=1.5", NULL, NULL, 200,
+         "{\"status\":\"success\",\"data\":[{\"__name__\":\"up\",\"job\":\"b\"}]}"},
+        {"GET", "/prometheus/api/v1/labels", "match[]=temp_celsius", NULL, NULL, 200,
+         "{\"status\":\"success\",\"data\":[\"__name__\",\"env\",\"job\"]}"},
+        {"GET", "/prometheus/api/v1/label/job/values", "match[]=up%7Bjob!=%22a%22%7D", NULL, NULL,
+         200, "{\"status\":\"success\",\"data\":[\"b\"]}"},
+        {"GET", "/prometheus/api/v1/metadata", "metric=temp_celsius", NULL, NULL, 200,
+         "{\"status\":\"success\",\"data\":{\"temp_celsius\":[{\"type\":\"gauge\",\"help\":\"\","
+         "\"unit\":\"celsius\"}]}}"},
+        {"GET", "/prometheus/api/v1/series", "", NULL, NULL, 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"no match[] parameter "
+         "provided\"}"},
+        {"GET", "/prometheus/api/v1/series", "match[]=%7Ba=%22%22%7D", NULL, NULL, 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"match[] must contain at "
+         "least one non-empty matcher\"}"},
+        {"GET", "/prometheus/api/v1/series", "match[]=up%5B5m%5D", NULL, NULL, 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"invalid parameter "
+         "\\\"match[]\\\": 1:3: parse error: unexpected \\\"[\\\"\"}"},
+        {"POST", "/prometheus/api/v1/import/prometheus", "", "text/plain",
+         "up{job=\"c\"} 1\nup{job=\"d\"} abc\n", 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"text format parsing "
+         "error in line 2: expected float as value, got \\\"abc\\\"\"}"},
+        /* the bad body stored nothing: no job="c" */
+        {"GET", "/prometheus/api/v1/label/job/values", "", NULL, NULL, 200,
+         "{\"status\":\"success\",\"data\":[\"a\",\"b\"]}"},
+        {"POST", "/prometheus/api/v1/import/prometheus", "", "application/json", "{}", 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"unsupported "
+         "Content-Type \\\"application/json\\\": use text/plain (version 0.0.4) or "
+         "application/openmetrics-text\"}"},
+        {"POST", "/prometheus/api/v1/import/prometheus", "extra_label=novalue", "text/plain",
+         "x 1\n", 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"invalid parameter "
+         "\\\"extra_label\\\": missing '=' in \\\"novalue\\\"\"}"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *body;
+        int status = test_prom_req(t, cases[i].method, cases[i].path, cases[i].query, cases[i].ct,
+                                   cases[i].body, &body);
+
+        if (status != cases[i].want_status || strcmp(body, cases[i].want_body) != 0)
+            fail_msg("case %zu %s %s?%s: got %d %s, want %d %s", i, cases[i].method, cases[i].path,
+                     cases[i].query, status, body, cases[i].want_status, cases[i].want_body);
+        free(body);
+    }
+}
+
 static void test_prom_buildinfo(void **state)
 {
     test_prom_t *t = *state;
@@ -154,6 +248,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_prom_cases, test_prom_setup, test_prom_teardown),
         cmocka_unit_test_setup_teardown(test_prom_buildinfo, test_prom_setup, test_prom_teardown),
+        cmocka_unit_test_setup_teardown(test_prom_import_then_series, test_prom_setup,
+                                        test_prom_teardown),
     };
     return cmocka_run_group_tests_name("handlers/prometheus labels", tests, NULL, NULL);
 }

@@ -1,0 +1,128 @@
+/* handlers/prometheus/series.c - match[] selectors and /api/v1/series.
+ * SPDX-License-Identifier: MIT */
+#include "prom_int.h"
+#include "query/promql/selector.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int prom_parse_matches(req_t *req, prom_sel_t *sel, vg_err_t *err)
+{
+    const char **m;
+    int rc;
+
+    sel->nsets = req_args(req, "match[]", &m);
+    sel->sets = vg_arena_calloc(req->arena, (sel->nsets + 1) * sizeof *sel->sets);
+    sel->nm = vg_arena_calloc(req->arena, (sel->nsets + 1) * sizeof *sel->nm);
+    for (size_t i = 0; i < sel->nsets; i++) {
+        vg_err_t perr = {0};
+
+        if ((rc = pql_parse_selector(req->arena, m[i], &sel->sets[i], &sel->nm[i], &perr)) < 0) {
+            if (perr.subcode == PQL_SUB_EMPTY_SELECTOR) /* Prometheus's API says it this way */
+                return vg_fail(err, VG_EINVAL,
+                               "match[] must contain at least one non-empty matcher");
+            return vg_fail(err, VG_EINVAL, "invalid parameter \"match[]\": %s", perr.msg);
+        }
+    }
+    return VG_OK;
+}
+
+int prom_select(store_t *st, store_txn_t *txn, req_t *req, const prom_sel_t *sel,
+                store_series_t **out, size_t *n, vg_err_t *err)
+{
+    size_t total = 0;
+    int rc;
+
+    for (size_t i = 0; i < sel->nsets; i++) {
+        store_series_t *s;
+        size_t ns;
+
+        rc = store_series_select(st, txn, prom_project(req), sel->sets[i], sel->nm[i], req->arena,
+                                 &s, &ns, err);
+        if (rc < 0)
+            return rc;
+        store_series_t *all = vg_arena_alloc(req->arena, (total + ns + 1) * sizeof *all);
+
+        if (total)
+            memcpy(all, *out, total * sizeof *all);
+        for (size_t j = 0; j < ns; j++) {
+            if (sel->start != PROM_MIN_TIME_MS || sel->end != PROM_MAX_TIME_MS) {
+                rc = store_series_has_samples(st, txn, s[j].id, sel->start, sel->end, err);
+                if (rc < 0)
+                    return rc;
+                if (rc == 0)
+                    continue;
+            }
+            size_t k = 0;
+
+            while (k < total && all[k].id != s[j].id) /* one series matched by two selectors */
+                k++;
+            if (k == total)
+                all[total++] = s[j];
+        }
+        *out = all;
+    }
+    *n = total;
+    return VG_OK;
+}
+
+static int prom_series_cmp(const void *x, const void *y)
+{
+    const store_series_t *a = x, *b = y;
+
+    for (size_t i = 0; i < a->nlabels && i < b->nlabels; i++) {
+        int c = strcmp(a->labels[i].name, b->labels[i].name);
+
+        if (c == 0)
+            c = strcmp(a->labels[i].value, b->labels[i].value);
+        if (c != 0)
+            return c;
+    }
+    return a->nlabels < b->nlabels ? -1 : a->nlabels > b->nlabels;
+}
+
+typedef struct {
+    req_t *req;
+    prom_sel_t *sel;
+    store_series_t *s;
+    size_t n;
+} prom_series_t;
+
+static int prom_series_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    prom_series_t *x = arg;
+
+    x->s = NULL;
+    return prom_select(st, txn, x->req, x->sel, &x->s, &x->n, err);
+}
+
+/* GET|POST /api/v1/series?match[]=...&start=&end= */
+int prom_series(req_t *req, resp_t *resp, vg_err_t *err)
+{
+    prom_sel_t sel = {0};
+    prom_series_t x = {req, &sel, NULL, 0};
+    int rc;
+
+    if ((rc = prom_param_time(req, "start", PROM_MIN_TIME_MS, &sel.start, err)) < 0 ||
+        (rc = prom_param_time(req, "end", PROM_MAX_TIME_MS, &sel.end, err)) < 0)
+        return rc;
+    if ((rc = prom_parse_matches(req, &sel, err)) < 0)
+        return rc;
+    if (sel.nsets == 0)
+        return vg_fail(err, VG_EINVAL, "no match[] parameter provided");
+    if ((rc = store_txn_run(req->store, prom_series_txn, &x, err)) < 0)
+        return rc;
+    if (x.n > 1)
+        qsort(x.s, x.n, sizeof *x.s, prom_series_cmp);
+    json_object *d = json_object_new_array_ext((int)x.n);
+
+    for (size_t i = 0; i < x.n; i++) {
+        json_object *o = json_object_new_object();
+
+        for (size_t j = 0; j < x.s[i].nlabels; j++)
+            json_object_object_add(o, x.s[i].labels[j].name,
+                                   json_object_new_string(x.s[i].labels[j].value));
+        json_object_array_add(d, o);
+    }
+    return prom_success(resp, d);
+}
