@@ -115,8 +115,12 @@ static const char *ing_expo_token_end(const ing_expo_t *x)
 /* Returns the end of the line at x->p (its newline, or the end of input). */
 static const char *ing_expo_eol(const ing_expo_t *x)
 {
-    const char *q = memchr(x->p, '\n', (size_t)(x->end - x->p));
+    const char *q;
 
+    /* p never passes end; the check lets the compiler see the length is not negative */
+    if (x->p >= x->end)
+        return x->end;
+    q = memchr(x->p, '\n', (size_t)(x->end - x->p));
     return q != NULL ? q : x->end;
 }
 
