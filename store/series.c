@@ -610,7 +610,7 @@ static int store_series_get(store_t *st, store_txn_t *txn, const char *project, 
     return rc;
 }
 
-static int store_series_cmp(const void *x, const void *y)
+int store_series_cmp(const void *x, const void *y)
 {
     const store_series_t *a = x, *b = y;
 

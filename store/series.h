@@ -33,6 +33,9 @@ typedef struct {
     size_t nlabels;
 } store_series_t;
 
+/* qsort order of store_series_t by label set (name, then value, label by label). */
+int store_series_cmp(const void *x, const void *y);
+
 /* True when value satisfies m (a missing label has the value ""). */
 int store_matcher_matches(const store_matcher_t *m, const char *value);
 

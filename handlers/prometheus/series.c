@@ -66,21 +66,6 @@ int prom_select(store_t *st, store_txn_t *txn, req_t *req, const prom_sel_t *sel
     return VG_OK;
 }
 
-static int prom_series_cmp(const void *x, const void *y)
-{
-    const store_series_t *a = x, *b = y;
-
-    for (size_t i = 0; i < a->nlabels && i < b->nlabels; i++) {
-        int c = strcmp(a->labels[i].name, b->labels[i].name);
-
-        if (c == 0)
-            c = strcmp(a->labels[i].value, b->labels[i].value);
-        if (c != 0)
-            return c;
-    }
-    return a->nlabels < b->nlabels ? -1 : a->nlabels > b->nlabels;
-}
-
 typedef struct {
     req_t *req;
     prom_sel_t *sel;
@@ -113,7 +98,7 @@ int prom_series(req_t *req, resp_t *resp, vg_err_t *err)
     if ((rc = store_txn_run(req->store, prom_series_txn, &x, err)) < 0)
         return rc;
     if (x.n > 1)
-        qsort(x.s, x.n, sizeof *x.s, prom_series_cmp);
+        qsort(x.s, x.n, sizeof *x.s, store_series_cmp);
     json_object *d = json_object_new_array_ext((int)x.n);
 
     for (size_t i = 0; i < x.n; i++) {
