@@ -7,10 +7,10 @@
 
 #include <string.h>
 
-extern const api_t vigil_api, prom_api;
+extern const api_t vigil_api, prom_api, kap_api, kap_write_api;
 
 const api_t *const fc_apis[] = {
-    &prom_api,
+    &prom_api,  &kap_api, &kap_write_api,
     &vigil_api, /* vigil's own: the owner of every path no other API claims; keep it last */
     NULL,
 };
@@ -104,6 +104,8 @@ void fc_render_error(req_t *req, resp_t *resp, const fc_match_t *m, const vg_err
     /* a fresh response: nothing a failed handler began may leak into the error */
     resp_init(resp, resp->arena);
     api->render_error(req, resp, err);
+    if (api->on_response != NULL)
+        api->on_response(req, resp);
     if (resp->status == 405 && req->allow != NULL)
         resp_header(resp, "Allow", "%s", req->allow);
     if (resp->status >= 500)
@@ -142,5 +144,7 @@ void fc_dispatch(req_t *req, resp_t *resp, const fc_match_t *m)
         if (err.code == 0)
             vg_fail(&err, rc, "%s", vg_err_name(rc));
         fc_render_error(req, resp, m, &err);
+    } else if (m->api->on_response != NULL) {
+        m->api->on_response(req, resp);
     }
 }

@@ -31,6 +31,8 @@ typedef struct api {
     const route_t *routes;       /* ends with {0} */
     /* Renders err (code, message, items) in the API's own shape. Returns 0. */
     int (*render_error)(req_t *req, resp_t *resp, const vg_err_t *err);
+    /* Optional: adds the headers the API puts on every response, errors included. */
+    void (*on_response)(req_t *req, resp_t *resp);
 } api_t;
 
 typedef struct {

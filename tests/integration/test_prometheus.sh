@@ -65,6 +65,20 @@ code=$(curl -s -o "$T_DIR/big.out" -w '%{http_code}' -H 'Content-Type: text/plai
 t_eq "a body past [fcgi] max_body_mb is 413" "$code" 413
 t_contains "in Prometheus's error shape" "$(cat "$T_DIR/big.out")" '"status":"error","errorType":"bad_data"'
 
+# line protocol through Kapacitor's write endpoint, read back through the Prometheus API
+code=$(curl -s -o "$T_DIR/w.out" -w '%{http_code}' --data-binary \
+    $'weather,city=paris temp=21.5,humidity=60i 1700000000\nweather,city=oslo temp=4 1700000000\n' \
+    "http://127.0.0.1:$port/write?db=telegraf&precision=s")
+t_eq "line protocol write answers 204" "$code" 204
+t_eq "its points are series" "$(curl -s "$url/label/city/values")" \
+    '{"status":"success","data":["oslo","paris"]}'
+code=$(curl -s -o "$T_DIR/w.out" -w '%{http_code}' --data-binary $'ok v=1\nbad\n' \
+    "http://127.0.0.1:$port/kapacitor/v1/write?db=telegraf")
+t_eq "a bad line rejects the write" "$code" 400
+t_eq "naming the line" "$(cat "$T_DIR/w.out")" "unable to parse 'bad': missing fields"
+t_eq "and storing none of it" "$(curl -s "$url/series" --data-urlencode 'match[]=ok')" \
+    '{"status":"success","data":[]}'
+
 # a large import, and the worker serving it killed while its transaction is open: afterwards
 # the batch is wholly absent (then a retry stores all of it)
 /usr/bin/python3 -c '
