@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "store/stream.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,11 +34,36 @@ static void cpt_sleep_ms(long ms)
         ;
 }
 
-static int cpt_run_once(store_t *st)
+typedef struct {
+    uint64_t max_bytes;
+    size_t removed;
+} cpt_trim_t;
+
+static int cpt_trim_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    cpt_trim_t *t = arg;
+
+    return store_stream_trim(st, txn, t->max_bytes, &t->removed, err);
+}
+
+/* Keeps the stream log within [store] stream_max_mb. */
+static int cpt_trim_stream(store_t *st, const conf_t *c, vg_err_t *err)
+{
+    cpt_trim_t t = {(uint64_t)c->store_stream_max_mb * 1024 * 1024, 0};
+    int rc = store_txn_run(st, cpt_trim_txn, &t, err);
+
+    if (rc == VG_OK && t.removed > 0)
+        vg_log(LOG_INFO, "compactor: trimmed %zu stream records", t.removed);
+    return rc;
+}
+
+static int cpt_run_once(store_t *st, const conf_t *c)
 {
     vg_err_t err = {0};
     int rc = store_failchk(st, &err);
 
+    if (rc == VG_OK)
+        rc = cpt_trim_stream(st, c, &err);
     if (rc == VG_OK)
         rc = store_checkpoint(st, 1, &err);
     if (rc != VG_OK)
@@ -107,7 +133,7 @@ int main(int argc, char **argv)
             vg_log(LOG_INFO, "compactor: store %s open", c.store_home);
         }
         if (once) {
-            status = cpt_run_once(st) == VG_OK ? 0 : 1;
+            status = cpt_run_once(st, &c) == VG_OK ? 0 : 1;
             break;
         }
         if (now >= next_failchk) {
@@ -116,6 +142,8 @@ int main(int argc, char **argv)
             next_failchk = now + (int64_t)c.compactor_failchk_s * 1000000;
         }
         if (!store_panicked(st) && now >= next_ckp) {
+            if (cpt_trim_stream(st, &c, &err) != VG_OK)
+                vg_log(LOG_ERR, "compactor: %s", err.msg);
             if (store_checkpoint(st, 1, &err) != VG_OK)
                 vg_log(LOG_ERR, "compactor: %s", err.msg);
             next_ckp = now + (int64_t)c.compactor_checkpoint_s * 1000000;

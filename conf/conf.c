@@ -45,6 +45,8 @@ static const conf_key_t conf_keys[] = {
      "times a transaction is retried after losing a deadlock"},
     {"store", "lock_timeout_ms", CONF_T_INT, CONF_OFF(store_lock_timeout_ms), "10000", 0, 3600000,
      "longest wait for one lock before the transaction is retried (0 = no limit)"},
+    {"store", "stream_max_mb", CONF_T_INT, CONF_OFF(store_stream_max_mb), "256", 1, 1048576,
+     "size the compactor trims the line-protocol stream log to (oldest records first)"},
     {"fcgi", "listen", CONF_T_STR, CONF_OFF(fcgi_listen), "", 0, 0,
      "master mode socket: host:port or a unix socket path; empty = the socket on fd 0"},
     {"fcgi", "workers", CONF_T_INT, CONF_OFF(fcgi_workers), "0", 0, 1024,

@@ -19,6 +19,7 @@ typedef struct {
     conf_sync_t store_sync;
     int store_txn_retries;
     int store_lock_timeout_ms;
+    int store_stream_max_mb;
     /* [fcgi] */
     char *fcgi_listen; /* "" = the socket on fd 0 */
     int fcgi_workers;  /* 0 = 2 x cores */

@@ -21,6 +21,11 @@ static int store_stream_bytes(store_t *st, store_txn_t *txn, uint64_t *bytes, vg
     return rc == VG_ENOTFOUND ? VG_OK : rc;
 }
 
+int store_stream_size(store_t *st, store_txn_t *txn, uint64_t *bytes, vg_err_t *err)
+{
+    return store_stream_bytes(st, txn, bytes, err);
+}
+
 static int store_stream_set_bytes(store_t *st, store_txn_t *txn, uint64_t bytes, vg_err_t *err)
 {
     unsigned char b[8];

@@ -31,6 +31,9 @@ typedef int (*store_stream_fn)(const store_stream_rec_t *rec, void *arg);
 int store_stream_read(store_t *st, store_txn_t *txn, uint64_t after, size_t max, store_stream_fn fn,
                       void *arg, vg_err_t *err);
 
+/* The bytes the log holds now. */
+int store_stream_size(store_t *st, store_txn_t *txn, uint64_t *bytes, vg_err_t *err);
+
 /* Drops the oldest records until the log holds at most max_bytes (the newest record always
  * stays); *removed counts them. */
 int store_stream_trim(store_t *st, store_txn_t *txn, uint64_t max_bytes, size_t *removed,

@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "store/resources.h"
 #include "store/store.h"
+#include "store/stream.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -110,11 +111,19 @@ static int ctl_appkey(store_t *st, int argc, char **argv, vg_err_t *err)
     return rc;
 }
 
+static int ctl_stream_size_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    return store_stream_size(st, txn, arg, err);
+}
+
 static int ctl_status(store_t *st, vg_err_t *err)
 {
     store_stats_t s;
+    uint64_t stream = 0;
     int rc = store_stats(st, STORE_STATS_ALL, &s, err);
 
+    if (rc == VG_OK)
+        rc = store_txn_run(st, ctl_stream_size_txn, &stream, err);
     if (rc != VG_OK)
         return rc;
     printf("home                 %s\n", store_home(st));
@@ -127,6 +136,7 @@ static int ctl_status(store_t *st, vg_err_t *err)
     printf("commits              %llu\n", (unsigned long long)s.commits);
     printf("log_bytes            %llu\n", (unsigned long long)s.log_bytes);
     printf("last_checkpoint      %lld\n", (long long)s.last_checkpoint_s);
+    printf("stream_bytes         %llu\n", (unsigned long long)stream);
     return VG_OK;
 }
 
