@@ -11,42 +11,11 @@
 
 #include "store/stream.h"
 #include "support/fake_req.h"
-#include "support/store_fixture.h"
+#include "support/handler_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    test_store_t *fx;
-    fc_worker_t w;
-} test_kap_t;
-
-static int test_kap_setup(void **state)
-{
-    test_kap_t *t = calloc(1, sizeof *t);
-    vg_err_t err = {0};
-
-    if (test_store_setup((void **)&t->fx) != 0)
-        return -1;
-    t->w.conf = &t->fx->conf;
-    vg_arena_init(&t->w.arena, 0);
-    if (store_open(&t->fx->conf, STORE_OPEN_FIRST, &t->w.store, &err) != VG_OK)
-        return -1;
-    *state = t;
-    return 0;
-}
-
-static int test_kap_teardown(void **state)
-{
-    test_kap_t *t = *state;
-
-    store_close(t->w.store);
-    vg_arena_fini(&t->w.arena);
-    test_store_teardown((void **)&t->fx);
-    free(t);
-    return 0;
-}
 
 static int test_count(const store_stream_rec_t *r, void *arg)
 {
@@ -63,7 +32,7 @@ static int test_stream_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *e
 
 static void test_kap_cases(void **state)
 {
-    test_kap_t *t = *state;
+    test_handler_t *t = *state;
     static const struct {
         const char *method, *path, *query, *body;
         int want_status;
@@ -140,7 +109,7 @@ static void test_kap_cases(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_kap_cases, test_kap_setup, test_kap_teardown),
+        cmocka_unit_test_setup_teardown(test_kap_cases, test_handler_setup, test_handler_teardown),
     };
     return cmocka_run_group_tests_name("handlers/kapacitor write", tests, NULL, NULL);
 }

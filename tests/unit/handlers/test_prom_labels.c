@@ -10,42 +10,11 @@
 
 #include "store/series.h"
 #include "support/fake_req.h"
-#include "support/store_fixture.h"
+#include "support/handler_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    test_store_t *fx;
-    fc_worker_t w;
-} test_prom_t;
-
-static int test_prom_setup(void **state)
-{
-    test_prom_t *t = calloc(1, sizeof *t);
-    vg_err_t err = {0};
-
-    if (test_store_setup((void **)&t->fx) != 0)
-        return -1;
-    t->w.conf = &t->fx->conf;
-    vg_arena_init(&t->w.arena, 0);
-    if (store_open(&t->fx->conf, STORE_OPEN_FIRST, &t->w.store, &err) != VG_OK)
-        return -1;
-    *state = t;
-    return 0;
-}
-
-static int test_prom_teardown(void **state)
-{
-    test_prom_t *t = *state;
-
-    store_close(t->w.store);
-    vg_arena_fini(&t->w.arena);
-    test_store_teardown((void **)&t->fx);
-    free(t);
-    return 0;
-}
 
 static int test_prom_append_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
 {
@@ -53,7 +22,7 @@ static int test_prom_append_txn(store_t *st, store_txn_t *txn, void *arg, vg_err
 }
 
 /* up{job=a} at 10 s and up{job=b} at 100 s, plus metadata for up */
-static void test_prom_fill(test_prom_t *t)
+static void test_prom_fill(test_handler_t *t)
 {
     vg_arena_t a;
     ing_batch_t b;
@@ -76,7 +45,7 @@ static void test_prom_fill(test_prom_t *t)
 
 static void test_prom_cases(void **state)
 {
-    test_prom_t *t = *state;
+    test_handler_t *t = *state;
     static const struct {
         const char *method, *path, *query;
         int fill, want_status;
@@ -138,7 +107,7 @@ static void test_prom_cases(void **state)
 }
 
 /* One request with an optional body; returns the status, the body in *out (malloc'd). */
-static int test_prom_req(test_prom_t *t, const char *method, const char *path, const char *query,
+static int test_prom_req(test_handler_t *t, const char *method, const char *path, const char *query,
                          const char *ct, const char *body, char **out)
 {
     char m[64], p[256], q[512], c[128], l[64];
@@ -160,7 +129,7 @@ static int test_prom_req(test_prom_t *t, const char *method, const char *path, c
 
 static void test_prom_import_then_series(void **state)
 {
-    test_prom_t *t = *state;
+    test_handler_t *t = *state;
     static const struct {
         const char *method, *path, *query, *ct, *body;
         int want_status;
@@ -232,7 +201,7 @@ static void test_prom_import_then_series(void **state)
 
 static void test_prom_buildinfo(void **state)
 {
-    test_prom_t *t = *state;
+    test_handler_t *t = *state;
     const char *params[] = {"REQUEST_METHOD=GET", "PATH_INFO=/prometheus/api/v1/status/buildinfo",
                             NULL};
     test_resp_t r;
@@ -246,10 +215,11 @@ static void test_prom_buildinfo(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_prom_cases, test_prom_setup, test_prom_teardown),
-        cmocka_unit_test_setup_teardown(test_prom_buildinfo, test_prom_setup, test_prom_teardown),
-        cmocka_unit_test_setup_teardown(test_prom_import_then_series, test_prom_setup,
-                                        test_prom_teardown),
+        cmocka_unit_test_setup_teardown(test_prom_cases, test_handler_setup, test_handler_teardown),
+        cmocka_unit_test_setup_teardown(test_prom_buildinfo, test_handler_setup,
+                                        test_handler_teardown),
+        cmocka_unit_test_setup_teardown(test_prom_import_then_series, test_handler_setup,
+                                        test_handler_teardown),
     };
     return cmocka_run_group_tests_name("handlers/prometheus labels", tests, NULL, NULL);
 }
