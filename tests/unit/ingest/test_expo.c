@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "ingest/expo.h"
+#include "support/bits.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -33,9 +34,8 @@ static void test_expo_put_escaped(FILE *f, const char *s)
 /* Writes v so that every bit pattern that matters reads differently. */
 static void test_expo_put_value(FILE *f, double v)
 {
-    uint64_t bits;
+    uint64_t bits = test_bits(v);
 
-    memcpy(&bits, &v, sizeof bits);
     if (bits == ING_STALE_BITS) {
         fputs("stale", f);
     } else if (bits == ING_EXPO_NAN_BITS) {
@@ -424,7 +424,7 @@ static void test_expo_value_bits(void **state)
         if (ing_expo_parse(&b, cases[i].body, strlen(cases[i].body), 0, 0, &err) != VG_OK ||
             b.nsamples != 1)
             fail_msg("case %zu \"%s\": %s", i, cases[i].body, err.msg);
-        memcpy(&got, &b.samples[0].v, sizeof got);
+        got = test_bits(b.samples[0].v);
         if (got != cases[i].want)
             fail_msg("case %zu \"%s\": got 0x%016llx, want 0x%016llx", i, cases[i].body,
                      (unsigned long long)got, (unsigned long long)cases[i].want);

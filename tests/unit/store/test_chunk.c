@@ -10,6 +10,7 @@
 
 #include "ingest/batch.h"
 #include "store/chunk.h"
+#include "support/bits.h"
 
 #include <float.h>
 #include <math.h>
@@ -18,14 +19,6 @@
 #include <string.h>
 
 #define TEST_MAX 1024
-
-static uint64_t test_bits(double v)
-{
-    uint64_t u;
-
-    memcpy(&u, &v, sizeof u);
-    return u;
-}
 
 static double test_double(uint64_t u)
 {

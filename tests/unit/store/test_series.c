@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "store/series.h"
+#include "support/bits.h"
 #include "support/store_fixture.h"
 
 #include <math.h>
@@ -104,11 +105,6 @@ static void test_samples(store_t *st, test_read_t *r, uint64_t id, int64_t mint,
     r->maxt = maxt;
     if (store_txn_run(st, test_samples_txn, r, &err) != VG_OK)
         fail_msg("samples: %s", err.msg);
-}
-
-static int test_bits_eq(double a, double b)
-{
-    return memcmp(&a, &b, sizeof a) == 0;
 }
 
 static store_t *test_open(void **state)
@@ -453,7 +449,7 @@ static void test_series_property(void **state)
             if (!present[s][t])
                 continue;
             if (k >= r.nsmp || r.smp[k].t != (int64_t)t * 1000 - 200000 ||
-                !test_bits_eq(r.smp[k].v, model[s][t]))
+                test_bits(r.smp[k].v) != test_bits(model[s][t]))
                 fail_msg("series %d t %d: sample %zu of %zu differs", s, t, k, r.nsmp);
             k++;
         }
