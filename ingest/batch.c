@@ -42,9 +42,19 @@ static void *ing_grow(vg_arena_t *a, void *arr, size_t n, size_t *cap, size_t el
     return p;
 }
 
-static int ing_label_cmp(const void *x, const void *y)
+/* Sorts a label set by name: insertion sort, since sets are small and usually sorted already. */
+static void ing_labels_sort(ing_label_t *ls, size_t n)
 {
-    return strcmp(((const ing_label_t *)x)->name, ((const ing_label_t *)y)->name);
+    for (size_t i = 1; i < n; i++) {
+        ing_label_t l = ls[i];
+        size_t j = i;
+
+        while (j > 0 && strcmp(ls[j - 1].name, l.name) > 0) {
+            ls[j] = ls[j - 1];
+            j--;
+        }
+        ls[j] = l;
+    }
 }
 
 int ing_batch_add_sample(ing_batch_t *b, const ing_label_t *labels, size_t n, int64_t t_ms,
@@ -54,7 +64,7 @@ int ing_batch_add_sample(ing_batch_t *b, const ing_label_t *labels, size_t n, in
     int has_name = 0;
 
     memcpy(ls, labels, n * sizeof *ls);
-    qsort(ls, n, sizeof *ls, ing_label_cmp);
+    ing_labels_sort(ls, n);
     for (size_t i = 0; i < n; i++) {
         if (ls[i].name[0] == '\0')
             return vg_fail(err, VG_EINVAL, "empty label name");
@@ -70,14 +80,56 @@ int ing_batch_add_sample(ing_batch_t *b, const ing_label_t *labels, size_t n, in
     return VG_OK;
 }
 
+/* FNV-1a of a metric name, for the metadata index. */
+static uint32_t ing_name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+/* Rebuilds the open-addressing index of b->meta (slots hold index + 1; 0 is empty) at twice
+ * the entry capacity, so it is never more than half full. */
+static void ing_meta_reindex(ing_batch_t *b)
+{
+    b->nslots = b->cap_meta * 2;
+    b->meta_slots = vg_arena_alloc(b->arena, b->nslots * sizeof *b->meta_slots);
+    memset(b->meta_slots, 0, b->nslots * sizeof *b->meta_slots);
+    for (size_t i = 0; i < b->nmeta; i++) {
+        size_t k = ing_name_hash(b->meta[i].metric) & (b->nslots - 1);
+
+        while (b->meta_slots[k])
+            k = (k + 1) & (b->nslots - 1);
+        b->meta_slots[k] = (uint32_t)i + 1;
+    }
+}
+
 ing_meta_t *ing_batch_meta(ing_batch_t *b, const char *metric)
 {
-    for (size_t i = 0; i < b->nmeta; i++)
-        if (strcmp(b->meta[i].metric, metric) == 0)
-            return &b->meta[i];
+    size_t k;
+
+    if (b->nslots) {
+        for (k = ing_name_hash(metric) & (b->nslots - 1); b->meta_slots[k];
+             k = (k + 1) & (b->nslots - 1))
+            if (strcmp(b->meta[b->meta_slots[k] - 1].metric, metric) == 0)
+                return &b->meta[b->meta_slots[k] - 1];
+    }
+    size_t cap = b->cap_meta;
+
     b->meta = ing_grow(b->arena, b->meta, b->nmeta, &b->cap_meta, sizeof *b->meta);
     b->meta[b->nmeta] = (ing_meta_t){vg_arena_strdup(b->arena, metric), NULL, NULL, NULL};
-    return &b->meta[b->nmeta++];
+    b->nmeta++;
+    if (cap != b->cap_meta || b->nslots == 0) {
+        ing_meta_reindex(b);
+    } else {
+        for (k = ing_name_hash(metric) & (b->nslots - 1); b->meta_slots[k];
+             k = (k + 1) & (b->nslots - 1))
+            ;
+        b->meta_slots[k] = (uint32_t)b->nmeta;
+    }
+    return &b->meta[b->nmeta - 1];
 }
 
 ing_point_t *ing_batch_add_point(ing_batch_t *b)

@@ -63,6 +63,8 @@ typedef struct {
     size_t nsamples, cap_samples;
     ing_meta_t *meta;
     size_t nmeta, cap_meta;
+    uint32_t *meta_slots; /* hash index of meta by metric (private to batch.c) */
+    size_t nslots;
     ing_point_t *points;
     size_t npoints, cap_points;
 } ing_batch_t;

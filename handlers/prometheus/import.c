@@ -37,10 +37,8 @@ static int prom_extra_labels(req_t *req, ing_batch_t *in, ing_batch_t *out, vg_e
     *out = *in;
     if (ne == 0)
         return VG_OK;
-    ing_batch_init(out, req->arena);
-    out->meta = in->meta;
-    out->nmeta = in->nmeta;
-    out->cap_meta = in->cap_meta;
+    out->samples = NULL; /* the same batch but for its samples, rebuilt below */
+    out->nsamples = out->cap_samples = 0;
     for (size_t i = 0; i < in->nsamples; i++) {
         const ing_sample_t *s = &in->samples[i];
         ing_label_t *l = vg_arena_alloc(req->arena, (s->nlabels + ne) * sizeof *l);
