@@ -24,9 +24,14 @@ typedef struct {
     char *fcgi_listen; /* "" = the socket on fd 0 */
     int fcgi_workers;  /* 0 = 2 x cores */
     int fcgi_max_body_mb;
+    int fcgi_max_decoded_mb;
     int fcgi_io_timeout_s;
     int fcgi_backlog;
     int fcgi_debug_routes;
+    /* [prometheus] */
+    int prometheus_admin_api;
+    /* [kapacitor] */
+    char *kapacitor_default_rp;
     /* [log] */
     int log_level; /* LOG_ERR .. LOG_DEBUG */
     /* [compactor] */

@@ -20,6 +20,18 @@ int64_t vg_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t vg_now_ns(void)
+{
+    const char *fake = getenv("VIGIL_FAKE_NOW");
+    struct timespec ts;
+    int64_t ms;
+
+    if (fake != NULL && *fake != '\0' && vg_rfc3339_parse(fake, &ms) == 0)
+        return ms * 1000000;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int64_t vg_mono_us(void)
 {
     struct timespec ts;

@@ -9,6 +9,8 @@
 
 /* Wall-clock milliseconds since the epoch (or VIGIL_FAKE_NOW's value). */
 int64_t vg_now_ms(void);
+/* Wall-clock nanoseconds since the epoch (VIGIL_FAKE_NOW's value when set, in whole ms). */
+int64_t vg_now_ns(void);
 /* Monotonic microseconds, for durations. */
 int64_t vg_mono_us(void);
 /* Parses an RFC 3339 timestamp ("2024-01-02T03:04:05.123Z", "...+02:00") into epoch ms.

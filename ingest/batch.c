@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT */
 #include "batch.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,17 @@ int ing_batch_add_sample(ing_batch_t *b, const ing_label_t *labels, size_t n, in
         return vg_fail(err, VG_EINVAL, "sample without a metric name");
     b->samples = ing_grow(b->arena, b->samples, b->nsamples, &b->cap_samples, sizeof *b->samples);
     b->samples[b->nsamples++] = (ing_sample_t){ls, n, t_ms, v};
+    return VG_OK;
+}
+
+int ing_batch_add_same(ing_batch_t *b, int64_t t_ms, double v)
+{
+    const ing_sample_t *last;
+
+    assert(b->nsamples > 0);
+    b->samples = ing_grow(b->arena, b->samples, b->nsamples, &b->cap_samples, sizeof *b->samples);
+    last = &b->samples[b->nsamples - 1];
+    b->samples[b->nsamples++] = (ing_sample_t){last->labels, last->nlabels, t_ms, v};
     return VG_OK;
 }
 

@@ -74,6 +74,8 @@ void ing_batch_init(ing_batch_t *b, vg_arena_t *a);
  * (message names the label) for a duplicate label name, an empty name, or no __name__. */
 int ing_batch_add_sample(ing_batch_t *b, const ing_label_t *labels, size_t n, int64_t t_ms,
                          double v, vg_err_t *err);
+/* Appends a sample of the same series as the last one added (there must be one). */
+int ing_batch_add_same(ing_batch_t *b, int64_t t_ms, double v);
 /* Returns the metadata entry for metric, adding an empty one if absent (strings are lent: the
  * caller stores arena strings into it). */
 ing_meta_t *ing_batch_meta(ing_batch_t *b, const char *metric);

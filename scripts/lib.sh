@@ -6,11 +6,12 @@ VIGIL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # what building and serving need (Debian package names)
 VIGIL_BUILD_PKGS="build-essential cmake ninja-build pkg-config libfcgi-dev libjson-c-dev
-  libdb5.3-dev libjwt-dev libssl-dev libcmocka-dev libpcre2-dev curl"
+  libdb5.3-dev libjwt-dev libssl-dev libcmocka-dev libpcre2-dev libprotobuf-c-dev
+  protobuf-c-compiler libsnappy-dev zlib1g-dev curl"
 VIGIL_SERVE_PKGS="nginx-light db5.3-util"
 # what the tests add: the three web servers, FastCGI tools, valgrind, the test glue
 VIGIL_TEST_PKGS="apache2 libapache2-mod-fcgid lighttpd libfcgi-bin spawn-fcgi valgrind
-  python3 clang libclang-rt-14-dev"
+  python3 python3-snappy clang libclang-rt-14-dev"
 
 vigil_log() { printf '%s\n' "$*" >&2; }
 

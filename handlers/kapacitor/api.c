@@ -5,13 +5,16 @@
  * except the write endpoint's plain-text ones (§3).
  * SPDX-License-Identifier: MIT */
 #include "core/buf.h"
+#include "core/gzip.h"
 #include "core/json.h"
+#include "core/time.h"
 #include "fcgi/router.h"
 #include "ingest/lineproto.h"
 #include "store/series.h"
 #include "store/stream.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define KAP_VERSION "1.8.3" /* the Kapacitor release whose API this follows */
 
@@ -74,6 +77,8 @@ typedef struct {
     ing_batch_t *b;
     const char *db, *rp, *precision;
     int64_t now_ns;
+    const char *body; /* the line protocol, inflated when it came gzip-encoded */
+    size_t body_len;
 } kap_write_t;
 
 static int kap_write_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
@@ -86,25 +91,35 @@ static int kap_write_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err
         return rc;
     if (x->b->npoints == 0) /* blank lines and comments only: nothing to route */
         return VG_OK;
-    return store_stream_append(st, txn, x->db, x->rp, x->precision, x->now_ns, x->req->body,
-                               x->req->body_len, &seq, err);
+    return store_stream_append(st, txn, x->db, x->rp, x->precision, x->now_ns, x->body, x->body_len,
+                               &seq, err);
 }
 
 /* POST /kapacitor/v1/write and POST /write (§3): all lines or none, 204. */
 static int kap_write(req_t *req, resp_t *resp, vg_err_t *err)
 {
     ing_batch_t b;
-    kap_write_t x = {req,
-                     &b,
-                     req_arg(req, "db"),
-                     req_arg(req, "rp"),
-                     req_arg(req, "precision"),
-                     req->now_ms * 1000000};
+    kap_write_t x = {
+        req,         &b,        req_arg(req, "db"), req_arg(req, "rp"), req_arg(req, "precision"),
+        vg_now_ns(), req->body, req->body_len};
+    const char *enc = req_header(req, "Content-Encoding");
     int rc;
 
+    /* §3: a gzip body is inflated first; a bad one is a 400 with the decompressor's words */
+    if (enc != NULL && strcasecmp(enc, "gzip") == 0) {
+        char *plain;
+
+        rc = vg_gunzip(req->arena, req->body, req->body_len,
+                       (size_t)req->conf->fcgi_max_decoded_mb << 20, &plain, &x.body_len, err);
+        if (rc < 0) {
+            err->subcode = KAP_SUB_PLAIN;
+            return rc;
+        }
+        x.body = plain;
+    }
     ing_batch_init(&b, req->arena);
     /* parse errors win over the missing db: parsing comes first (§3 step 3) */
-    if ((rc = ing_lp_parse(&b, req->body, req->body_len, x.precision, x.now_ns, err)) < 0) {
+    if ((rc = ing_lp_parse(&b, x.body, x.body_len, x.precision, x.now_ns, err)) < 0) {
         err->subcode = KAP_SUB_PLAIN;
         return rc;
     }
@@ -113,8 +128,8 @@ static int kap_write(req_t *req, resp_t *resp, vg_err_t *err)
         err->subcode = KAP_SUB_PLAIN;
         return VG_EINVAL;
     }
-    if (x.rp == NULL)
-        x.rp = "";
+    if (x.rp == NULL || *x.rp == '\0') /* step 4: the configured default RP */
+        x.rp = req->conf->kapacitor_default_rp;
     if (x.precision == NULL)
         x.precision = "";
     if ((rc = ing_lp_to_samples(&b, err)) < 0)

@@ -84,6 +84,12 @@ static int prom_render_error(req_t *req, resp_t *resp, const vg_err_t *err)
         return resp_text(resp, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);
     if (err->subcode == FC_SUB_ROUTE && err->code == VG_EMETHOD)
         return resp_text(resp, 405, "text/plain; charset=utf-8", "Method Not Allowed\n", 19);
+    if (err->subcode == PROM_SUB_PLAIN) {
+        char *text = vg_arena_sprintf(resp->arena, "%s\n", err->msg);
+
+        return resp_text(resp, vg_err_http_status(err->code), "text/plain; charset=utf-8", text,
+                         strlen(text));
+    }
     o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("error"));
     json_object_object_add(o, "errorType", json_object_new_string(prom_error_type(err->code)));
@@ -101,6 +107,11 @@ static const route_t prom_routes[] = {
     {.methods = M_GET, .path = "/api/v1/metadata", .fn = prom_metadata, .needs_store = 1},
     {.methods = M_GET | M_POST, .path = "/api/v1/series", .fn = prom_series, .needs_store = 1},
     {.methods = M_POST, .path = "/api/v1/import/prometheus", .fn = prom_import, .needs_store = 1},
+    {.methods = M_POST, .path = "/api/v1/write", .fn = prom_remote_write, .needs_store = 1},
+    {.methods = M_POST | M_PUT,
+     .path = "/api/v1/admin/tsdb/delete_series",
+     .fn = prom_delete_series,
+     .needs_store = 1},
     {0},
 };
 

@@ -18,6 +18,13 @@ static int prom_import_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *e
     return store_series_append(st, txn, x->project, x->b, err);
 }
 
+int prom_store_batch(req_t *req, const ing_batch_t *b, vg_err_t *err)
+{
+    prom_import_t x = {prom_project(req), b};
+
+    return store_txn_run(req->store, prom_import_txn, &x, err);
+}
+
 /* Applies extra_label=name=value parameters to every sample: added, or replacing the label. */
 static int prom_extra_labels(req_t *req, ing_batch_t *in, ing_batch_t *out, vg_err_t *err)
 {
@@ -64,7 +71,6 @@ int prom_import(req_t *req, resp_t *resp, vg_err_t *err)
 {
     int om = ing_expo_format_from_content_type(req->content_type);
     ing_batch_t b, out;
-    prom_import_t x = {prom_project(req), &out};
     int rc;
 
     if (om < 0)
@@ -77,7 +83,7 @@ int prom_import(req_t *req, resp_t *resp, vg_err_t *err)
         return rc;
     if ((rc = prom_extra_labels(req, &b, &out, err)) < 0)
         return rc;
-    if ((rc = store_txn_run(req->store, prom_import_txn, &x, err)) < 0)
+    if ((rc = prom_store_batch(req, &out, err)) < 0)
         return rc;
     return resp_text(resp, 204, NULL, "", 0);
 }

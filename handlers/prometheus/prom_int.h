@@ -34,11 +34,20 @@ int prom_parse_matches(req_t *req, prom_sel_t *sel, vg_err_t *err);
 int prom_select(store_t *st, store_txn_t *txn, req_t *req, const prom_sel_t *sel,
                 store_series_t **out, size_t *n, vg_err_t *err);
 
+/* Stores b for the request's project in one transaction. */
+int prom_store_batch(req_t *req, const ing_batch_t *b, vg_err_t *err);
+
+/* err->subcode of errors answered in plain text (`message\n`), as Prometheus's remote-write
+ * receiver does */
+#define PROM_SUB_PLAIN (FC_SUB_ROUTE + 1)
+
 int prom_buildinfo(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_series(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_import(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_labels(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_label_values(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_metadata(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_remote_write(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_delete_series(req_t *req, resp_t *resp, vg_err_t *err);
 
 #endif

@@ -27,9 +27,18 @@ int prom_parse_matches(req_t *req, prom_sel_t *sel, vg_err_t *err)
     return VG_OK;
 }
 
+static int prom_id_cmp(const void *x, const void *y)
+{
+    uint64_t a = ((const store_series_t *)x)->id, b = ((const store_series_t *)y)->id;
+
+    return a < b ? -1 : a > b;
+}
+
 int prom_select(store_t *st, store_txn_t *txn, req_t *req, const prom_sel_t *sel,
                 store_series_t **out, size_t *n, vg_err_t *err)
 {
+    int bounded = sel->start != PROM_MIN_TIME_MS || sel->end != PROM_MAX_TIME_MS;
+    store_series_t *all = NULL;
     size_t total = 0;
     int rc;
 
@@ -41,27 +50,38 @@ int prom_select(store_t *st, store_txn_t *txn, req_t *req, const prom_sel_t *sel
                                  &s, &ns, err);
         if (rc < 0)
             return rc;
-        store_series_t *all = vg_arena_alloc(req->arena, (total + ns + 1) * sizeof *all);
+        if (total == 0 && !bounded) { /* the common case: one selector, no range */
+            all = s;
+            total = ns;
+            continue;
+        }
+        store_series_t *grown = vg_arena_alloc(req->arena, (total + ns + 1) * sizeof *grown);
 
         if (total)
-            memcpy(all, *out, total * sizeof *all);
+            memcpy(grown, all, total * sizeof *grown);
         for (size_t j = 0; j < ns; j++) {
-            if (sel->start != PROM_MIN_TIME_MS || sel->end != PROM_MAX_TIME_MS) {
+            if (bounded) {
                 rc = store_series_has_samples(st, txn, s[j].id, sel->start, sel->end, err);
                 if (rc < 0)
                     return rc;
                 if (rc == 0)
                     continue;
             }
-            size_t k = 0;
-
-            while (k < total && all[k].id != s[j].id) /* one series matched by two selectors */
-                k++;
-            if (k == total)
-                all[total++] = s[j];
+            grown[total++] = s[j];
         }
-        *out = all;
+        all = grown;
     }
+    /* a series matched by two selectors is listed once */
+    if (sel->nsets > 1 && total > 1) {
+        size_t u = 1;
+
+        qsort(all, total, sizeof *all, prom_id_cmp);
+        for (size_t j = 1; j < total; j++)
+            if (all[j].id != all[u - 1].id)
+                all[u++] = all[j];
+        total = u;
+    }
+    *out = all;
     *n = total;
     return VG_OK;
 }
