@@ -27,6 +27,37 @@ void ing_batch_init(ing_batch_t *b, vg_arena_t *a)
 {
     memset(b, 0, sizeof *b);
     b->arena = a;
+    b->scratch = a;
+}
+
+void ing_batch_set_flush(ing_batch_t *b, vg_arena_t *scratch, size_t flush_every, ing_flush_fn fn,
+                         void *arg)
+{
+    assert(b->nsamples == 0 && flush_every > 0);
+    b->scratch = scratch;
+    b->flush_every = flush_every;
+    b->flush = fn;
+    b->flush_arg = arg;
+}
+
+void ing_batch_set_extra(ing_batch_t *b, const ing_label_t *extra, size_t n)
+{
+    b->extra = extra;
+    b->nextra = n;
+}
+
+int ing_batch_flush(ing_batch_t *b, vg_err_t *err)
+{
+    int rc;
+
+    if (b->flush == NULL || b->nsamples == 0)
+        return VG_OK;
+    if ((rc = b->flush(b, b->flush_arg, err)) < 0)
+        return rc;
+    b->samples = NULL;
+    b->nsamples = b->cap_samples = 0;
+    vg_arena_reset(b->scratch);
+    return VG_OK;
 }
 
 /* Grows an arena array of elem-sized items to hold one more. */
@@ -61,10 +92,28 @@ static void ing_labels_sort(ing_label_t *ls, size_t n)
 int ing_batch_add_sample(ing_batch_t *b, const ing_label_t *labels, size_t n, int64_t t_ms,
                          double v, vg_err_t *err)
 {
-    ing_label_t *ls = vg_arena_alloc(b->arena, (n ? n : 1) * sizeof *ls);
-    int has_name = 0;
+    ing_label_t *ls;
+    int has_name = 0, rc;
 
-    memcpy(ls, labels, n * sizeof *ls);
+    if (b->flush != NULL && b->nsamples >= b->flush_every && (rc = ing_batch_flush(b, err)) < 0)
+        return rc;
+    ls = vg_arena_alloc(b->scratch, (n + b->nextra ? n + b->nextra : 1) * sizeof *ls);
+    if (b->nextra == 0) {
+        memcpy(ls, labels, n * sizeof *ls);
+    } else {
+        size_t kept = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            size_t k = 0;
+
+            while (k < b->nextra && strcmp(b->extra[k].name, labels[i].name) != 0)
+                k++;
+            if (k == b->nextra)
+                ls[kept++] = labels[i];
+        }
+        memcpy(ls + kept, b->extra, b->nextra * sizeof *ls);
+        n = kept + b->nextra;
+    }
     ing_labels_sort(ls, n);
     for (size_t i = 0; i < n; i++) {
         if (ls[i].name[0] == '\0')
@@ -76,7 +125,7 @@ int ing_batch_add_sample(ing_batch_t *b, const ing_label_t *labels, size_t n, in
     }
     if (!has_name)
         return vg_fail(err, VG_EINVAL, "sample without a metric name");
-    b->samples = ing_grow(b->arena, b->samples, b->nsamples, &b->cap_samples, sizeof *b->samples);
+    b->samples = ing_grow(b->scratch, b->samples, b->nsamples, &b->cap_samples, sizeof *b->samples);
     b->samples[b->nsamples++] = (ing_sample_t){ls, n, t_ms, v};
     return VG_OK;
 }
@@ -86,7 +135,7 @@ int ing_batch_add_same(ing_batch_t *b, int64_t t_ms, double v)
     const ing_sample_t *last;
 
     assert(b->nsamples > 0);
-    b->samples = ing_grow(b->arena, b->samples, b->nsamples, &b->cap_samples, sizeof *b->samples);
+    b->samples = ing_grow(b->scratch, b->samples, b->nsamples, &b->cap_samples, sizeof *b->samples);
     last = &b->samples[b->nsamples - 1];
     b->samples[b->nsamples++] = (ing_sample_t){last->labels, last->nlabels, t_ms, v};
     return VG_OK;

@@ -57,8 +57,15 @@ typedef struct {
     int64_t t_ns;
 } ing_point_t;
 
-typedef struct {
-    vg_arena_t *arena;
+typedef struct ing_batch ing_batch_t;
+
+/* Takes the batch's samples (b->samples[0..nsamples)) somewhere durable; they are dropped when
+ * it returns VG_OK. Its error code reaches the parser's caller unchanged. */
+typedef int (*ing_flush_fn)(ing_batch_t *b, void *arg, vg_err_t *err);
+
+struct ing_batch {
+    vg_arena_t *arena;   /* strings, metadata, points: everything the whole body needs */
+    vg_arena_t *scratch; /* samples and their label sets: reset at each flush (else = arena) */
     ing_sample_t *samples;
     size_t nsamples, cap_samples;
     ing_meta_t *meta;
@@ -67,14 +74,31 @@ typedef struct {
     size_t nslots;
     ing_point_t *points;
     size_t npoints, cap_points;
-} ing_batch_t;
+    ing_flush_fn flush;
+    void *flush_arg;
+    size_t flush_every;
+    const ing_label_t *extra; /* labels every sample gets (ing_batch_set_extra) */
+    size_t nextra;
+};
 
 void ing_batch_init(ing_batch_t *b, vg_arena_t *a);
+/* Makes the batch hand its samples to fn whenever ing_batch_add_sample finds flush_every of them
+ * waiting, so a large body needs memory for that many samples, not for all of them. Samples and
+ * label sets then live in scratch, which is reset after each flush. Metadata and points stay. */
+void ing_batch_set_flush(ing_batch_t *b, vg_arena_t *scratch, size_t flush_every, ing_flush_fn fn,
+                         void *arg);
+/* Gives every sample added from now on these labels, replacing a label of the same name (the
+ * import endpoint's extra_label). The array is lent: it must outlive the batch. */
+void ing_batch_set_extra(ing_batch_t *b, const ing_label_t *extra, size_t n);
+/* Hands the waiting samples (if any) to the flush function now. */
+int ing_batch_flush(ing_batch_t *b, vg_err_t *err);
 /* Appends a sample; labels are copied into the arena and sorted by name. Returns VG_EINVAL
- * (message names the label) for a duplicate label name, an empty name, or no __name__. */
+ * (message names the label) for a duplicate label name, an empty name, or no __name__; with a
+ * flush function set, it may flush first and return that function's error. */
 int ing_batch_add_sample(ing_batch_t *b, const ing_label_t *labels, size_t n, int64_t t_ms,
                          double v, vg_err_t *err);
-/* Appends a sample of the same series as the last one added (there must be one). */
+/* Appends a sample of the same series as the last one added (there must be one); never
+ * flushes, so a series's samples stay together. */
 int ing_batch_add_same(ing_batch_t *b, int64_t t_ms, double v);
 /* Returns the metadata entry for metric, adding an empty one if absent (strings are lent: the
  * caller stores arena strings into it). */

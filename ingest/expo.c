@@ -818,8 +818,10 @@ static int ing_expo_sample(ing_expo_t *x)
         /* a new name: the family has samples now, so a TYPE line for it would come too late */
         ing_expo_fam_resolve(x, name, n)->flags |= ING_EXPO_FAM_TYPE;
     }
-    if ((rc = ing_batch_add_sample(x->b, x->labels, x->nlabels, t, v, x->err)) < 0)
+    if ((rc = ing_batch_add_sample(x->b, x->labels, x->nlabels, t, v, x->err)) == VG_EINVAL)
         return ing_expo_fail(x, "%s", x->err != NULL ? x->err->msg : "invalid sample");
+    if (rc < 0) /* the batch's flush failed (the store): not the body's fault */
+        return rc;
     return VG_OK;
 }
 

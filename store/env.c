@@ -309,15 +309,20 @@ int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err)
 
 void store_close(store_t *st)
 {
+    /* after a panic, flushing would wait forever for buffers a dead process left pinned; the
+     * recovery that follows rebuilds the files from the log anyway */
+    u_int32_t flags;
+
     if (st == NULL)
         return;
+    flags = st->panicked ? DB_NOSYNC : 0;
     if (st->series_seq != NULL)
         st->series_seq->close(st->series_seq, 0);
     for (size_t i = sizeof store_dbs / sizeof store_dbs[0]; i-- > 0;) {
         DB *db = *(DB **)((char *)st + store_dbs[i].off);
 
         if (db != NULL)
-            db->close(db, 0);
+            db->close(db, flags);
     }
     /* after a panic, close still releases the process's registration and region mappings */
     st->env->close(st->env, 0);

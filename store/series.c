@@ -433,11 +433,25 @@ typedef struct {
     size_t idx; /* position in the batch: later wins */
 } store_app_t;
 
+/* True when two samples' label sets are the same strings (pointer-equal): a parser that
+ * interns its strings, or ing_batch_add_same, gives neighbours of one series this shape. */
+static int store_same_strings(const ing_sample_t *x, const ing_sample_t *y)
+{
+    if (x->labels == y->labels)
+        return 1;
+    if (x->nlabels != y->nlabels)
+        return 0;
+    for (size_t i = 0; i < x->nlabels; i++)
+        if (x->labels[i].name != y->labels[i].name || x->labels[i].value != y->labels[i].value)
+            return 0;
+    return 1;
+}
+
 static int store_app_cmp(const void *x, const void *y)
 {
     const store_app_t *a = x, *b = y;
     size_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->canon, b->canon, n);
+    int c = a->canon == b->canon ? 0 : memcmp(a->canon, b->canon, n);
 
     if (c != 0)
         return c;
@@ -491,7 +505,8 @@ static int store_meta_merge(store_t *st, store_txn_t *txn, const char *project, 
 int store_series_append(store_t *st, store_txn_t *txn, const char *project, const ing_batch_t *b,
                         vg_err_t *err)
 {
-    vg_arena_t *a = b->arena;
+    vg_arena_t *a = b->scratch; /* reset with the samples when the batch flushes */
+    vg_arena_t work;
     store_app_t *order;
     vg_buf_t canon, tmp;
     int rc = VG_OK;
@@ -500,6 +515,11 @@ int store_series_append(store_t *st, store_txn_t *txn, const char *project, cons
     vg_buf_init(&tmp, a);
     order = vg_arena_alloc(a, (b->nsamples ? b->nsamples : 1) * sizeof *order);
     for (size_t i = 0; i < b->nsamples; i++) {
+        if (i > 0 && store_same_strings(&b->samples[i], &b->samples[i - 1])) {
+            /* the same label set as the sample before, so the same key */
+            order[i] = (store_app_t){&b->samples[i], order[i - 1].canon, order[i - 1].len, i};
+            continue;
+        }
         store_key_project(&canon, project);
         store_canonical(&canon, b->samples[i].labels, b->samples[i].nlabels);
         if (canon.len > STORE_KEY_MAX)
@@ -510,6 +530,7 @@ int store_series_append(store_t *st, store_txn_t *txn, const char *project, cons
     }
     if (b->nsamples > 1)
         qsort(order, b->nsamples, sizeof *order, store_app_cmp);
+    vg_arena_init(&work, 0);
     for (size_t i = 0; i < b->nsamples && rc == VG_OK;) {
         size_t j = i, n = 0;
         uint64_t id = 0;
@@ -521,7 +542,10 @@ int store_series_append(store_t *st, store_txn_t *txn, const char *project, cons
         vg_buf_add(&canon, order[i].canon, order[i].len);
         if ((rc = store_series_id(st, txn, project, order[i].s, &canon, &tmp, &id, err)) < 0)
             break;
-        store_sample_t *s = vg_arena_alloc(a, (j - i) * sizeof *s);
+        /* one series's merge work (its samples, old chunks decoded, new ones encoded) is
+         * dropped before the next series: memory follows the largest series, not the batch */
+        vg_arena_reset(&work);
+        store_sample_t *s = vg_arena_alloc(&work, (j - i) * sizeof *s);
 
         for (size_t k = i; k < j; k++) {
             /* equal timestamps: the batch's later sample (sorted after) replaces */
@@ -529,12 +553,62 @@ int store_series_append(store_t *st, store_txn_t *txn, const char *project, cons
                 n--;
             s[n++] = (store_sample_t){order[k].s->t_ms, order[k].s->v};
         }
-        rc = store_series_merge(st, txn, id, s, n, a, err);
+        rc = store_series_merge(st, txn, id, s, n, &work, err);
         i = j;
     }
+    vg_arena_fini(&work);
     for (size_t i = 0; i < b->nmeta && rc == VG_OK; i++)
         rc = store_meta_merge(st, txn, project, &b->meta[i], a, err);
     return rc;
+}
+
+typedef struct {
+    store_t *st;
+    store_txn_t *txn;
+    store_ingest_t *in;
+    vg_arena_t *a;
+} store_ingest_ctx_t;
+
+/* The batch's flush: its samples, without the metadata (written once, at the end). */
+static int store_ingest_flush(ing_batch_t *b, void *arg, vg_err_t *err)
+{
+    store_ingest_ctx_t *c = arg;
+    ing_batch_t view = *b;
+
+    view.nmeta = 0;
+    c->in->samples += b->nsamples;
+    return store_series_append(c->st, c->txn, c->in->project, &view, err);
+}
+
+static int store_ingest_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    store_ingest_ctx_t *c = arg;
+    store_ingest_t *in = c->in;
+    vg_arena_t scratch;
+    ing_batch_t b;
+    int rc;
+
+    c->st = st;
+    c->txn = txn;
+    in->samples = 0;
+    vg_arena_init(&scratch, 0);
+    ing_batch_init(&b, c->a);
+    ing_batch_set_flush(&b, &scratch, in->flush_every ? in->flush_every : STORE_INGEST_FLUSH,
+                        store_ingest_flush, c);
+    ing_batch_set_extra(&b, in->extra, in->nextra);
+    if ((rc = in->fill(&b, in->arg, err)) == VG_OK && (rc = ing_batch_flush(&b, err)) == VG_OK)
+        rc = store_series_append(st, txn, in->project, &b, err); /* the metadata */
+    if (rc == VG_OK && in->after != NULL)
+        rc = in->after(st, txn, &b, in->arg, err);
+    vg_arena_fini(&scratch);
+    return rc;
+}
+
+int store_series_ingest(store_t *st, store_ingest_t *in, vg_arena_t *a, vg_err_t *err)
+{
+    store_ingest_ctx_t c = {NULL, NULL, in, a};
+
+    return store_txn_run(st, store_ingest_txn, &c, err);
 }
 
 /* ---- select ---- */

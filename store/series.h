@@ -45,6 +45,29 @@ int store_matcher_matches(const store_matcher_t *m, const char *value);
 int store_series_append(store_t *st, store_txn_t *txn, const char *project, const ing_batch_t *b,
                         vg_err_t *err);
 
+/* Samples a streamed ingest keeps waiting before writing them (about 6 MiB of batch and
+ * append state). */
+#define STORE_INGEST_FLUSH 32768
+
+typedef struct {
+    const char *project;
+    /* fills b (a parser); runs again from scratch when the transaction is retried */
+    int (*fill)(ing_batch_t *b, void *arg, vg_err_t *err);
+    /* when not NULL, runs last in the same transaction (e.g. the stream log append) */
+    int (*after)(store_t *st, store_txn_t *txn, const ing_batch_t *b, void *arg, vg_err_t *err);
+    void *arg;
+    size_t flush_every;       /* 0 = STORE_INGEST_FLUSH */
+    const ing_label_t *extra; /* ing_batch_set_extra for every sample */
+    size_t nextra;
+    size_t samples; /* out: samples written */
+} store_ingest_t;
+
+/* One streamed write in one transaction: fill() parses into a batch on arena a whose samples
+ * are appended every flush_every samples as they come (their memory reused), then the rest and
+ * the metadata, then after(). Memory stays bounded by flush_every samples (plus what fill keeps
+ * in a), whatever the body's size, and it is all or nothing: if fill fails, nothing is stored. */
+int store_series_ingest(store_t *st, store_ingest_t *in, vg_arena_t *a, vg_err_t *err);
+
 /* The series of project matching every matcher, sorted by label set, in the arena. An empty
  * matcher list selects every series of the project. */
 int store_series_select(store_t *st, store_txn_t *txn, const char *project,

@@ -81,15 +81,24 @@ typedef struct {
     size_t body_len;
 } kap_write_t;
 
-static int kap_write_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+/* The streamed ingest's fill: the parsed points become samples of the ingest's batch. */
+static int kap_write_fill(ing_batch_t *b, void *arg, vg_err_t *err)
+{
+    kap_write_t *x = arg;
+
+    b->points = x->b->points;
+    b->npoints = x->b->npoints;
+    return ing_lp_to_samples(b, err);
+}
+
+/* In the same transaction: the raw body into the stream log, for the tasks. */
+static int kap_write_stream(store_t *st, store_txn_t *txn, const ing_batch_t *b, void *arg,
+                            vg_err_t *err)
 {
     kap_write_t *x = arg;
     uint64_t seq;
-    int rc;
 
-    if ((rc = store_series_append(st, txn, x->req->conf->store_default_project, x->b, err)) < 0)
-        return rc;
-    if (x->b->npoints == 0) /* blank lines and comments only: nothing to route */
+    if (b->npoints == 0) /* blank lines and comments only: nothing to route */
         return VG_OK;
     return store_stream_append(st, txn, x->db, x->rp, x->precision, x->now_ns, x->body, x->body_len,
                                &seq, err);
@@ -132,9 +141,12 @@ static int kap_write(req_t *req, resp_t *resp, vg_err_t *err)
         x.rp = req->conf->kapacitor_default_rp;
     if (x.precision == NULL)
         x.precision = "";
-    if ((rc = ing_lp_to_samples(&b, err)) < 0)
-        return rc;
-    if ((rc = store_txn_run(req->store, kap_write_txn, &x, err)) < 0) {
+    store_ingest_t in = {.project = req->conf->store_default_project,
+                         .fill = kap_write_fill,
+                         .after = kap_write_stream,
+                         .arg = &x};
+
+    if ((rc = store_series_ingest(req->store, &in, req->arena, err)) < 0) {
         err->subcode = KAP_SUB_PLAIN; /* step 6: 500 with the plain-text error */
         return rc;
     }

@@ -405,6 +405,99 @@ static void test_series_names_delete_metadata(void **state)
     store_close(st);
 }
 
+/* store_series_ingest: a fill that adds more samples than flush_every many times over, with
+ * series interleaved, out of order and repeated timestamps, gives what one append gives; the
+ * metadata and extra labels land; a retried transaction runs the fill again without doubling
+ * anything; and a fill that fails after flushes leaves nothing stored. */
+typedef struct {
+    int attempts, retry_first, fail_at;
+} test_fill_t;
+
+static int test_fill(ing_batch_t *b, void *arg, vg_err_t *err)
+{
+    test_fill_t *f = arg;
+    char name[32];
+
+    f->attempts++;
+    for (int i = 0; i < 1000; i++) {
+        int sid = i % 37, t = (i * 7919) % 400;
+
+        if (i == f->fail_at)
+            return vg_fail(err, VG_EINVAL, "bad line %d", i);
+        snprintf(name, sizeof name, "streamed,s=%d", sid);
+        test_add(b, name, t, (double)i);
+    }
+    ing_batch_meta(b, "streamed")->type = "gauge";
+    if (f->retry_first-- > 0)
+        return vg_fail(err, VG_ERETRY, "lost a deadlock");
+    return VG_OK;
+}
+
+static void test_series_ingest_streamed(void **state)
+{
+    store_t *st = test_open(state);
+    static const ing_label_t extra[] = {{"src", "bulk"}};
+    test_fill_t f = {.retry_first = 1, .fail_at = -1};
+    store_ingest_t in = {.project = "p",
+                         .fill = test_fill,
+                         .arg = &f,
+                         .flush_every = 7,
+                         .extra = extra,
+                         .nextra = 1};
+    vg_arena_t a;
+    vg_err_t err = {0};
+    double model[37][400];
+    int present[37][400] = {{0}};
+
+    vg_arena_init(&a, 0);
+    for (int i = 0; i < 1000; i++) {
+        model[i % 37][(i * 7919) % 400] = (double)i;
+        present[i % 37][(i * 7919) % 400] = 1;
+    }
+    assert_int_equal(store_series_ingest(st, &in, &a, &err), VG_OK);
+    assert_int_equal(f.attempts, 2);
+    assert_int_equal(in.samples, 1000);
+    for (int sid = 0; sid < 37; sid++) {
+        char v[8];
+
+        snprintf(v, sizeof v, "%d", sid);
+        store_matcher_t m[] = {{STORE_M_EQ, "s", v, NULL, NULL},
+                               {STORE_M_EQ, "src", "bulk", NULL, NULL}};
+        test_read_t r = {.project = "p", .m = m, .nm = 2, .a = &a};
+        size_t k = 0;
+
+        assert_int_equal(test_select(st, &r), 1);
+        test_samples(st, &r, r.s[0].id, INT64_MIN, INT64_MAX);
+        for (int t = 0; t < 400; t++) {
+            if (!present[sid][t])
+                continue;
+            if (k >= r.nsmp || r.smp[k].t != t || r.smp[k].v != model[sid][t])
+                fail_msg("series %d t %d: sample %zu of %zu differs", sid, t, k, r.nsmp);
+            k++;
+        }
+        assert_int_equal(k, r.nsmp);
+    }
+    /* the metadata came with the last write */
+    test_misc_t mx = {.a = &a, .name = "streamed"};
+
+    if (store_txn_run(st, test_meta_txn, &mx, &err) != VG_OK)
+        fail_msg("metadata: %s", err.msg);
+    assert_int_equal(mx.n, 1);
+    assert_string_equal(mx.meta[0].type, "gauge");
+
+    /* failing after 700 samples (a hundred flushes): nothing of that fill is stored */
+    test_fill_t bad = {.fail_at = 700};
+    store_ingest_t in2 = {.project = "q", .fill = test_fill, .arg = &bad, .flush_every = 7};
+    store_matcher_t all[] = {{STORE_M_EQ, "__name__", "streamed", NULL, NULL}};
+    test_read_t r = {.project = "q", .m = all, .nm = 1, .a = &a};
+
+    assert_int_equal(store_series_ingest(st, &in2, &a, &err), VG_EINVAL);
+    assert_string_equal(err.msg, "bad line 700");
+    assert_int_equal(test_select(st, &r), 0);
+    vg_arena_fini(&a);
+    store_close(st);
+}
+
 /* Random batches against a model: per series, a sorted map t → last written value. */
 static void test_series_property(void **state)
 {
@@ -472,6 +565,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_series_matchers, test_store_setup,
                                         test_store_teardown),
         cmocka_unit_test_setup_teardown(test_series_names_delete_metadata, test_store_setup,
+                                        test_store_teardown),
+        cmocka_unit_test_setup_teardown(test_series_ingest_streamed, test_store_setup,
                                         test_store_teardown),
         cmocka_unit_test_setup_teardown(test_series_property, test_store_setup,
                                         test_store_teardown),
