@@ -3,6 +3,8 @@
 #include "time.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,23 @@ int64_t vg_now_ns(void)
         return ms * 1000000;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int vg_time_parse(const char *s, int64_t *ms)
+{
+    char *end;
+    double f;
+
+    errno = 0;
+    f = strtod(s, &end);
+    if (end != s && *end == '\0' && errno == 0 && isfinite(f) && fabs(f) < 9.2e15) {
+        /* seconds with the fraction rounded to milliseconds, as Prometheus's parseTime does */
+        double whole, frac = modf(f, &whole);
+
+        *ms = (int64_t)whole * 1000 + (int64_t)llround(frac * 1000);
+        return 0;
+    }
+    return vg_rfc3339_parse(s, ms);
 }
 
 int64_t vg_mono_us(void)

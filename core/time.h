@@ -16,6 +16,9 @@ int64_t vg_mono_us(void);
 /* Parses an RFC 3339 timestamp ("2024-01-02T03:04:05.123Z", "...+02:00") into epoch ms.
  * Returns 0, or -1 when s is not one. */
 int vg_rfc3339_parse(const char *s, int64_t *ms);
+/* Parses a time as the Prometheus API takes it: unix seconds with an optional fraction (rounded
+ * to milliseconds) or RFC 3339. Returns 0, or -1 when s is neither. */
+int vg_time_parse(const char *s, int64_t *ms);
 /* Writes "YYYY-MM-DDTHH:MM:SS.mmmZ" (the millisecond part only when non-zero). */
 void vg_rfc3339_format(int64_t ms, char *out, size_t n);
 

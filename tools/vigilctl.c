@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "ctl.h"
 #include "store/resources.h"
 #include "store/store.h"
 #include "store/stream.h"
@@ -18,12 +19,33 @@
 
 static void ctl_usage(FILE *f)
 {
-    fprintf(f, "usage: vigilctl [--config PATH] COMMAND [ARGS]\n"
-               "  config                          print the effective configuration\n"
-               "  status                          store statistics\n"
-               "  checkpoint                      checkpoint and drop unneeded log files\n"
-               "  appkey add --project P --key K  register an appkey for project P\n"
-               "  appkey list                     list appkeys (digests only)\n");
+    fprintf(f,
+            "usage: vigilctl [--config PATH] COMMAND [ARGS]\n"
+            "  config                          print the effective configuration\n"
+            "  status                          store statistics\n"
+            "  checkpoint                      checkpoint and drop unneeded log files\n"
+            "  appkey add --project P --key K  register an appkey for project P\n"
+            "  appkey list                     list appkeys (digests only)\n"
+            "  import [--project P] [--format auto|prom|openmetrics|influx] [--db DB] [--rp RP]\n"
+            "         [--precision n|u|ms|s|m|h] [--batch-mb N] FILE\n"
+            "      store FILE (- for stdin) in project P (default: [store] default_project), in\n"
+            "      batches of N MiB (default 4) cut at line ends, one transaction each. A batch\n"
+            "      is parsed and stored as POST /prometheus/api/v1/import/prometheus would, or\n"
+            "      for line protocol as POST /write would (--db is required, --rp and --precision\n"
+            "      as there, the stream log records the batch). Missing timestamps are the time\n"
+            "      the import started. --format auto: OpenMetrics if a `# EOF` line is in the\n"
+            "      first batch or ends the file; else Prometheus text 0.0.4 if a `# HELP` or\n"
+            "      `# TYPE` line comes first or the first data line (not blank, not `#`) is\n"
+            "      `name{...} value` or `name value [ts]`; else line protocol if that line's\n"
+            "      second space-separated token holds `=` (`measurement[,tags] field=value`).\n"
+            "      Prometheus text on a pipe longer than one batch needs an explicit --format.\n"
+            "      A bad line prints `FILE:LINE: problem` and exits 1; the batches before the\n"
+            "      one holding it stay stored. A summary line ends the run on stderr, after a\n"
+            "      progress line while stderr is a terminal.\n"
+            "  dump [--project P] --match SELECTOR [--start T] [--end T]\n"
+            "      print the samples of the matching series with start <= t <= end (RFC 3339 or\n"
+            "      unix seconds; unbounded by default) as `name{label=\"value\",...} value ms`\n"
+            "      lines, which import back to the same samples (metadata is not dumped).\n");
 }
 
 typedef struct {
@@ -180,7 +202,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "status") != 0 && strcmp(cmd, "checkpoint") != 0 &&
-        strcmp(cmd, "appkey") != 0) {
+        strcmp(cmd, "appkey") != 0 && strcmp(cmd, "import") != 0 && strcmp(cmd, "dump") != 0) {
         fprintf(stderr, "vigilctl: unknown command \"%s\"\n", cmd);
         ctl_usage(stderr);
         conf_fini(&c);
@@ -195,11 +217,17 @@ int main(int argc, char **argv)
         rc = ctl_status(st, &err);
     else if (strcmp(cmd, "checkpoint") == 0)
         rc = store_checkpoint(st, 1, &err);
+    else if (strcmp(cmd, "import") == 0)
+        rc = ctl_import(&c, st, argc - optind, argv + optind, &err);
+    else if (strcmp(cmd, "dump") == 0)
+        rc = ctl_dump(&c, st, argc - optind, argv + optind, &err);
     else
         rc = ctl_appkey(st, argc - optind, argv + optind, &err);
-    if (rc != VG_OK)
+    if (rc != VG_OK && err.subcode != CTL_SUB_REPORTED)
         fprintf(stderr, "vigilctl: %s\n", err.msg);
     store_close(st);
     conf_fini(&c);
-    return rc == VG_OK ? 0 : rc == VG_EINVAL ? 2 : 1;
+    if (rc == VG_OK)
+        return 0;
+    return rc == VG_EINVAL && err.subcode != CTL_SUB_REPORTED ? 2 : 1;
 }

@@ -6,8 +6,6 @@
 #include "core/time.h"
 #include "prom_int.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,23 +27,12 @@ const char *prom_project(const req_t *req)
 int prom_param_time(const req_t *req, const char *name, int64_t def, int64_t *ms, vg_err_t *err)
 {
     const char *s = req_arg(req, name);
-    char *end;
-    double f;
 
     if (s == NULL || *s == '\0') {
         *ms = def;
         return VG_OK;
     }
-    errno = 0;
-    f = strtod(s, &end);
-    if (end != s && *end == '\0' && errno == 0 && isfinite(f) && fabs(f) < 9.2e15) {
-        /* seconds with the fraction rounded to milliseconds, as Prometheus's parseTime does */
-        double whole, frac = modf(f, &whole);
-
-        *ms = (int64_t)whole * 1000 + (int64_t)llround(frac * 1000);
-        return VG_OK;
-    }
-    if (vg_rfc3339_parse(s, ms) == 0)
+    if (vg_time_parse(s, ms) == 0)
         return VG_OK;
     return vg_fail(err, VG_EINVAL,
                    "invalid parameter \"%s\": cannot parse \"%s\" to a valid timestamp", name, s);

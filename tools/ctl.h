@@ -1,0 +1,25 @@
+/* tools/ctl.h - what vigilctl's command files share with tools/vigilctl.c: each command gets the
+ * loaded configuration, the open store and its own argv (argv[0] is the command's name), and
+ * returns VG_OK or a VG_E* code with the message in err.
+ * SPDX-License-Identifier: MIT */
+#ifndef CTL_H
+#define CTL_H
+
+#include "conf/conf.h"
+#include "core/err.h"
+#include "store/store.h"
+
+/* err->subcode of a failure the command has already reported on stderr in its own form (such as
+ * FILE:LINE: lines): main prints nothing more and exits 1. Distinct from the subcodes the
+ * layers below set. */
+#define CTL_SUB_REPORTED 0x63746c
+
+/* `vigilctl import`: a file of Prometheus text, OpenMetrics or line protocol into the store, in
+ * batches of one transaction each (tools/import.c has the rules). */
+int ctl_import(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
+
+/* `vigilctl dump`: the samples of the series a selector matches, as Prometheus text with
+ * millisecond timestamps on stdout. */
+int ctl_dump(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
+
+#endif
