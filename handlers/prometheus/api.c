@@ -95,6 +95,8 @@ static const route_t prom_routes[] = {
     {.methods = M_GET | M_POST, .path = "/api/v1/series", .fn = prom_series, .needs_store = 1},
     {.methods = M_POST, .path = "/api/v1/import/prometheus", .fn = prom_import, .needs_store = 1},
     {.methods = M_POST, .path = "/api/v1/write", .fn = prom_remote_write, .needs_store = 1},
+    {.methods = M_GET, .path = "/api/v1/rules", .fn = prom_rules},
+    {.methods = M_GET, .path = "/api/v1/alerts", .fn = prom_alerts},
     {.methods = M_POST | M_PUT,
      .path = "/api/v1/admin/tsdb/delete_series",
      .fn = prom_delete_series,

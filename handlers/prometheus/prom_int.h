@@ -47,6 +47,8 @@ int prom_import(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_labels(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_label_values(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_metadata(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_rules(req_t *req, resp_t *resp, vg_err_t *err);
+int prom_alerts(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_remote_write(req_t *req, resp_t *resp, vg_err_t *err);
 int prom_delete_series(req_t *req, resp_t *resp, vg_err_t *err);
 

@@ -181,6 +181,13 @@ static void test_prom_import_then_series(void **state)
          "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"unsupported "
          "Content-Type \\\"application/json\\\": use text/plain (version 0.0.4) or "
          "application/openmetrics-text\"}"},
+        {"GET", "/prometheus/api/v1/rules", "type=alert", NULL, NULL, 200,
+         "{\"status\":\"success\",\"data\":{\"groups\":[]}}"},
+        {"GET", "/prometheus/api/v1/rules", "type=nope", NULL, NULL, 400,
+         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"not supported value "
+         "\\\"nope\\\"\"}"},
+        {"GET", "/prometheus/api/v1/alerts", "", NULL, NULL, 200,
+         "{\"status\":\"success\",\"data\":{\"alerts\":[]}}"},
         {"POST", "/prometheus/api/v1/import/prometheus", "extra_label=novalue", "text/plain",
          "x 1\n", 400,
          "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"invalid parameter "
