@@ -51,6 +51,93 @@ int vg_time_parse(const char *s, int64_t *ms)
     return vg_rfc3339_parse(s, ms);
 }
 
+int vg_duration_parse(const char *s, int64_t *ms)
+{
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"y", 365LL * 24 * 3600 * 1000},
+                 {"w", 7LL * 24 * 3600 * 1000},
+                 {"d", 24LL * 3600 * 1000},
+                 {"h", 3600LL * 1000},
+                 {"m", 60LL * 1000},
+                 {"s", 1000},
+                 {"ms", 1}};
+    size_t next = 0; /* units must come largest first, each once */
+    int64_t total = 0;
+
+    if (strcmp(s, "0") == 0) {
+        *ms = 0;
+        return 0;
+    }
+    if (*s == '\0')
+        return -1;
+    while (*s) {
+        uint64_t n = 0;
+        size_t u, len;
+
+        if (!isdigit((unsigned char)*s))
+            return -1;
+        for (; isdigit((unsigned char)*s); s++) {
+            if (n > (UINT64_MAX - 9) / 10)
+                return -1;
+            n = n * 10 + (uint64_t)(*s - '0');
+        }
+        /* "ms" before "m": the longest unit that matches here */
+        for (u = next; u < sizeof units / sizeof units[0]; u++) {
+            len = strlen(units[u].unit);
+            if (strncmp(s, units[u].unit, len) == 0 && !(u == 4 && s[1] == 's'))
+                break;
+        }
+        if (u == sizeof units / sizeof units[0])
+            return -1;
+        if (n > (uint64_t)(INT64_MAX - total) / (uint64_t)units[u].ms)
+            return -1;
+        total += (int64_t)n * units[u].ms;
+        s += len;
+        next = u + 1;
+    }
+    *ms = total;
+    return 0;
+}
+
+void vg_duration_format(int64_t ms, char *out, size_t n)
+{
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"y", 365LL * 24 * 3600 * 1000},
+                 {"w", 7LL * 24 * 3600 * 1000},
+                 {"d", 24LL * 3600 * 1000},
+                 {"h", 3600LL * 1000},
+                 {"m", 60LL * 1000},
+                 {"s", 1000},
+                 {"ms", 1}};
+    size_t o = 0;
+
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    if (ms == 0) {
+        snprintf(out, n, "0s");
+        return;
+    }
+    if (ms < 0) { /* not a model.Duration, but printable */
+        o += (size_t)snprintf(out, n, "-");
+        ms = -ms;
+    }
+    for (size_t u = 0; u < sizeof units / sizeof units[0] && o < n; u++) {
+        /* weeks and years only when they divide the whole duration, as Prometheus prints */
+        if ((u == 0 || u == 1) && ms % units[u].ms != 0)
+            continue;
+        if (ms >= units[u].ms) {
+            o += (size_t)snprintf(out + o, n - o, "%lld%s", (long long)(ms / units[u].ms),
+                                  units[u].unit);
+            ms %= units[u].ms;
+        }
+    }
+}
+
 int64_t vg_mono_us(void)
 {
     struct timespec ts;

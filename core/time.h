@@ -19,6 +19,12 @@ int vg_rfc3339_parse(const char *s, int64_t *ms);
 /* Parses a time as the Prometheus API takes it: unix seconds with an optional fraction (rounded
  * to milliseconds) or RFC 3339. Returns 0, or -1 when s is neither. */
 int vg_time_parse(const char *s, int64_t *ms);
+/* Parses a Prometheus duration (model.ParseDuration): units y w d h m s ms, each at most once,
+ * largest first, e.g. "1h30m", "5m", "100ms", or "0". Returns 0 and *ms, or -1 when s is not
+ * one or it overflows. */
+int vg_duration_parse(const char *s, int64_t *ms);
+/* Writes a duration as Prometheus prints one (model.Duration's String: "1h30m", "2d", "0s"). */
+void vg_duration_format(int64_t ms, char *out, size_t n);
 /* Writes "YYYY-MM-DDTHH:MM:SS.mmmZ" (the millisecond part only when non-zero). */
 void vg_rfc3339_format(int64_t ms, char *out, size_t n);
 
