@@ -64,6 +64,12 @@ static const conf_key_t conf_keys[] = {
     {"prometheus", "admin_api", CONF_T_BOOL, CONF_OFF(prometheus_admin_api), "off", 0, 0,
      "serve /prometheus/api/v1/admin/tsdb/* (delete_series), as Prometheus's "
      "--web.enable-admin-api"},
+    {"query", "timeout_s", CONF_T_INT, CONF_OFF(query_timeout_s), "120", 1, 86400,
+     "longest a PromQL query may run (a smaller `timeout` parameter wins); 503 past it"},
+    {"query", "max_samples", CONF_T_INT, CONF_OFF(query_max_samples), "50000000", 1, 2000000000,
+     "most samples one query may load into memory; past it the query fails with 422"},
+    {"query", "lookback_delta_s", CONF_T_INT, CONF_OFF(query_lookback_delta_s), "300", 1, 86400,
+     "how far back an instant vector selector looks for a sample (Prometheus's 5 m)"},
     {"kapacitor", "default_retention_policy", CONF_T_STR, CONF_OFF(kapacitor_default_rp), "", 0, 0,
      "retention policy for line-protocol writes that name none"},
     {"log", "level", CONF_T_LEVEL, CONF_OFF(log_level), "info", 0, 0, "error, warn, info or debug"},

@@ -30,6 +30,10 @@ typedef struct {
     int fcgi_debug_routes;
     /* [prometheus] */
     int prometheus_admin_api;
+    /* [query] */
+    int query_timeout_s;
+    int query_max_samples;
+    int query_lookback_delta_s;
     /* [kapacitor] */
     char *kapacitor_default_rp;
     /* [log] */
