@@ -8,6 +8,7 @@
 #include "core/mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,14 +41,45 @@ static void store_msgcall(const DB_ENV *env, const char *msg)
 /* Berkeley DB asks this about every registered thread during failchk. Every vigil process is
  * single-threaded, so a thread is alive while its process is. The master reaps a dead child
  * before calling failchk, so a zombie never passes for a live process there. */
+/* 1 when pid is a zombie (dead, not yet reaped) or gone: kill(pid, 0) still succeeds on a
+ * zombie, and a master blocked in Berkeley DB on a dead worker's mutex cannot reap it, so a
+ * zombie must count as dead or that wait never ends. */
+static int store_pid_dead(pid_t pid)
+{
+    char path[64], buf[256];
+    const char *p;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return errno == ENOENT;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* "pid (comm) S ...": the state follows the last ')' (comm may hold one) */
+    if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+        return 0;
+    return p[2] == 'Z' || p[2] == 'X';
+}
+
+int store_pid_alive(pid_t pid)
+{
+    if (pid == getpid())
+        return 1;
+    if (kill(pid, 0) != 0 && errno != EPERM)
+        return 0;
+    return !store_pid_dead(pid);
+}
+
 static int store_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
 {
     (void)env;
     (void)tid;
     (void)flags;
-    if (pid == getpid())
-        return 1;
-    return kill(pid, 0) == 0 || errno == EPERM;
+    return store_pid_alive(pid);
 }
 
 /* This process's id, looked up once per open: Berkeley DB asks for the thread id at every

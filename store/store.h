@@ -9,6 +9,7 @@
 #include "core/err.h"
 
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct store store_t;
 typedef struct __db_txn store_txn_t; /* DB_TXN, opaque above store/ */
@@ -66,6 +67,10 @@ int store_ping(store_t *st, vg_err_t *err);
  * deadlock aborts and runs it again (up to [store] txn_retries times). Returns fn's code, or the
  * commit's. */
 typedef int (*store_txn_fn)(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err);
+/* 1 while process pid lives: the answer Berkeley DB's failure checks get. A zombie (exited, not
+ * yet reaped) is dead. */
+int store_pid_alive(pid_t pid);
+
 int store_txn_run(store_t *st, store_txn_fn fn, void *arg, vg_err_t *err);
 
 /* The meta database: small named values (format version, counters, crash-check state). */

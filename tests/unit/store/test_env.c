@@ -83,9 +83,41 @@ static void test_env_unusable_home(void **state)
     assert_non_null(strstr(err.msg, "/proc/vigil-cannot-live-here"));
 }
 
+/* A worker that exited but is not reaped yet is dead to the failure checks: otherwise a master
+ * waiting in Berkeley DB on that worker's mutex would wait for ever. */
+static void test_env_zombie_is_dead(void **state)
+{
+    pid_t pid;
+    int status;
+
+    (void)state;
+    assert_int_equal(store_pid_alive(getpid()), 1);
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    assert_true(pid > 0);
+    /* wait until it is a zombie: then it is dead, though kill(pid, 0) still succeeds */
+    for (int i = 0; i < 200 && store_pid_alive(pid); i++)
+        usleep(10000);
+    assert_int_equal(kill(pid, 0), 0);
+    assert_int_equal(store_pid_alive(pid), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(store_pid_alive(pid), 0);
+    /* a live child is alive */
+    pid = fork();
+    if (pid == 0) {
+        pause();
+        _exit(0);
+    }
+    assert_int_equal(store_pid_alive(pid), 1);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_env_zombie_is_dead),
         cmocka_unit_test_setup_teardown(test_env_open_write_read, test_store_setup,
                                         test_store_teardown),
         cmocka_unit_test_setup_teardown(test_env_retry_after_deadlock, test_store_setup,
