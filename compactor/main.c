@@ -57,6 +57,17 @@ static int cpt_trim_stream(store_t *st, const conf_t *c, vg_err_t *err)
     return rc;
 }
 
+/* Fills the series databases' pages and gives emptied ones back. */
+static int cpt_compact(store_t *st, vg_err_t *err)
+{
+    uint64_t freed = 0;
+    int rc = store_compact(st, &freed, err);
+
+    if (rc == VG_OK && freed > 0)
+        vg_log(LOG_INFO, "compactor: compaction gave back %llu pages", (unsigned long long)freed);
+    return rc;
+}
+
 static int cpt_run_once(store_t *st, const conf_t *c)
 {
     vg_err_t err = {0};
@@ -64,6 +75,8 @@ static int cpt_run_once(store_t *st, const conf_t *c)
 
     if (rc == VG_OK)
         rc = cpt_trim_stream(st, c, &err);
+    if (rc == VG_OK)
+        rc = cpt_compact(st, &err);
     if (rc == VG_OK)
         rc = store_checkpoint(st, 1, &err);
     if (rc != VG_OK)
@@ -114,7 +127,8 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int64_t next_failchk = 0, next_ckp = 0;
+    int64_t next_failchk = 0, next_ckp = 0,
+            next_compact = vg_mono_us() + (int64_t)c.compactor_compact_s * 1000000;
     int status = 0;
 
     while (!cpt_stop) {
@@ -147,6 +161,11 @@ int main(int argc, char **argv)
             if (store_checkpoint(st, 1, &err) != VG_OK)
                 vg_log(LOG_ERR, "compactor: %s", err.msg);
             next_ckp = now + (int64_t)c.compactor_checkpoint_s * 1000000;
+        }
+        if (!store_panicked(st) && now >= next_compact) {
+            if (cpt_compact(st, &err) != VG_OK)
+                vg_log(LOG_ERR, "compactor: %s", err.msg);
+            next_compact = vg_mono_us() + (int64_t)c.compactor_compact_s * 1000000;
         }
         if (store_panicked(st)) {
             /* someone recovered the environment under us, or must: start over */

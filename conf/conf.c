@@ -77,6 +77,8 @@ static const conf_key_t conf_keys[] = {
      "seconds between Berkeley DB checkpoints"},
     {"compactor", "failchk_s", CONF_T_INT, CONF_OFF(compactor_failchk_s), "5", 1, 3600,
      "seconds between checks for dead processes' locks"},
+    {"compactor", "compact_s", CONF_T_INT, CONF_OFF(compactor_compact_s), "600", 1, 604800,
+     "seconds between compactions of the series databases (filling pages, returning free ones)"},
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])

@@ -41,6 +41,7 @@ typedef struct {
     /* [compactor] */
     int compactor_checkpoint_s;
     int compactor_failchk_s;
+    int compactor_compact_s;
 
     char *path; /* the file this came from, or NULL when only defaults and environment */
 } conf_t;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -248,16 +249,20 @@ static const struct {
     size_t off; /* of the DB * in store_t */
     const char *file;
     DBTYPE type;
-    u_int32_t flags; /* set_flags before open */
+    u_int32_t flags;    /* set_flags before open */
+    u_int32_t pagesize; /* for a new file; 0 = Berkeley DB's choice (the filesystem's block) */
+    int compact;        /* store_compact() fills its pages */
 } store_dbs[] = {
-    {offsetof(store_t, meta), "meta.db", DB_BTREE, 0},
-    {offsetof(store_t, resources), "resources.db", DB_BTREE, 0},
-    {offsetof(store_t, series), "series.db", DB_BTREE, 0},
-    {offsetof(store_t, series_by_labels), "series_by_labels.db", DB_BTREE, 0},
-    {offsetof(store_t, postings), "postings.db", DB_BTREE, DB_DUPSORT},
-    {offsetof(store_t, chunks), "chunks.db", DB_BTREE, 0},
-    {offsetof(store_t, metadata), "metadata.db", DB_BTREE, 0},
-    {offsetof(store_t, stream), "stream.db", DB_BTREE, 0},
+    {offsetof(store_t, meta), "meta.db", DB_BTREE, 0, 0, 0},
+    {offsetof(store_t, resources), "resources.db", DB_BTREE, 0, 0, 0},
+    {offsetof(store_t, series), "series.db", DB_BTREE, 0, 0, 1},
+    {offsetof(store_t, series_by_labels), "series_by_labels.db", DB_BTREE, 0, 0, 1},
+    {offsetof(store_t, postings), "postings.db", DB_BTREE, DB_DUPSORT, 0, 1},
+    /* 16 KiB pages: a chunk (up to 240 samples, ~0.5-2.5 KiB) stays on its leaf page; with
+     * 4 KiB pages any chunk over ~1 KiB took an overflow page of its own */
+    {offsetof(store_t, chunks), "chunks.db", DB_BTREE, 0, 16384, 1},
+    {offsetof(store_t, metadata), "metadata.db", DB_BTREE, 0, 0, 0},
+    {offsetof(store_t, stream), "stream.db", DB_BTREE, 0, 0, 0},
 };
 
 static int store_dbs_open(store_t *st, vg_err_t *err)
@@ -271,7 +276,8 @@ static int store_dbs_open(store_t *st, vg_err_t *err)
 
         if ((rc = db_create(&db, st->env, 0)) != 0)
             return store_rc(st, rc, store_dbs[i].file, err);
-        if (store_dbs[i].flags && (rc = db->set_flags(db, store_dbs[i].flags)) != 0) {
+        if ((store_dbs[i].flags && (rc = db->set_flags(db, store_dbs[i].flags)) != 0) ||
+            (store_dbs[i].pagesize && (rc = db->set_pagesize(db, store_dbs[i].pagesize)) != 0)) {
             db->close(db, 0);
             return store_rc(st, rc, store_dbs[i].file, err);
         }
@@ -325,6 +331,19 @@ int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err)
     st->env = env;
     st->home = vg_xstrdup(c->store_home);
     st->max_retries = c->store_txn_retries;
+    st->write_fd = -1;
+    {
+        char path[4096];
+
+        if ((size_t)snprintf(path, sizeof path, "%s/write.lock", c->store_home) < sizeof path)
+            st->write_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    }
+    if (st->write_fd < 0) {
+        rc = vg_fail(err, VG_EUNAVAIL, "cannot open %s/write.lock: %s", c->store_home,
+                     strerror(errno));
+        store_close(st);
+        return rc;
+    }
     rc = store_dbs_open(st, err);
     if (rc == VG_OK)
         rc = store_txn_run(st, store_meta_init, NULL, err);
@@ -358,6 +377,8 @@ void store_close(store_t *st)
     }
     /* after a panic, close still releases the process's registration and region mappings */
     st->env->close(st->env, 0);
+    if (st->write_fd >= 0)
+        close(st->write_fd);
     free(st->home);
     free(st);
 }
@@ -476,6 +497,38 @@ int store_txn_run(store_t *st, store_txn_fn fn, void *arg, vg_err_t *err)
         nanosleep(&ts, NULL);
     }
     return vg_fail(err, VG_EUNAVAIL, "storage busy, try again");
+}
+
+int store_compact(store_t *st, uint64_t *freed, vg_err_t *err)
+{
+    *freed = 0;
+    for (size_t i = 0; i < sizeof store_dbs / sizeof store_dbs[0]; i++) {
+        DB *db = *(DB **)((char *)st + store_dbs[i].off);
+        DB_COMPACT c = {0};
+        int rc;
+
+        if (!store_dbs[i].compact)
+            continue;
+        /* no transaction: Berkeley DB compacts in a series of short ones, so writers are
+         * held up by one batch of pages at a time, never by the whole pass */
+        rc = db->compact(db, NULL, NULL, NULL, &c, DB_FREE_SPACE, NULL);
+        if ((rc = store_rc(st, rc, store_dbs[i].file, err)) < 0)
+            return rc;
+        *freed += c.compact_pages_truncated;
+    }
+    return VG_OK;
+}
+
+int store_txn_run_write(store_t *st, store_txn_fn fn, void *arg, vg_err_t *err)
+{
+    int rc;
+
+    while (flock(st->write_fd, LOCK_EX) != 0)
+        if (errno != EINTR)
+            return vg_fail(err, VG_EINTERNAL, "write lock: %s", strerror(errno));
+    rc = store_txn_run(st, fn, arg, err);
+    flock(st->write_fd, LOCK_UN);
+    return rc;
 }
 
 int store_meta_get(store_t *st, store_txn_t *txn, const char *key, void *buf, size_t cap,

@@ -608,7 +608,7 @@ int store_series_ingest(store_t *st, store_ingest_t *in, vg_arena_t *a, vg_err_t
 {
     store_ingest_ctx_t c = {NULL, NULL, in, a};
 
-    return store_txn_run(st, store_ingest_txn, &c, err);
+    return store_txn_run_write(st, store_ingest_txn, &c, err);
 }
 
 /* ---- select ---- */

@@ -67,6 +67,18 @@ int store_ping(store_t *st, vg_err_t *err);
  * deadlock aborts and runs it again (up to [store] txn_retries times). Returns fn's code, or the
  * commit's. */
 typedef int (*store_txn_fn)(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err);
+/* Fills the pages of the series databases (catalog, postings, chunks) and returns emptied ones
+ * to the filesystem: inserts in the middle of a btree leave pages about two thirds full, and
+ * old chunks never change again. Runs in short transactions; safe while others write.
+ * *freed counts the pages given back. */
+int store_compact(store_t *st, uint64_t *freed, vg_err_t *err);
+
+/* As store_txn_run, for a transaction that writes series: these run one at a time across all
+ * processes (flock on <home>/write.lock, released by the kernel if the holder dies). Concurrent
+ * writers touch the same catalog, postings and chunk pages in different orders, so they mostly
+ * deadlock and retry; queued they finish sooner, and none runs out of retries. */
+int store_txn_run_write(store_t *st, store_txn_fn fn, void *arg, vg_err_t *err);
+
 /* 1 while process pid lives: the answer Berkeley DB's failure checks get. A zombie (exited, not
  * yet reaped) is dead. */
 int store_pid_alive(pid_t pid);

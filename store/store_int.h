@@ -20,6 +20,7 @@ struct store {
     DB *stream;           /* seq → one line-protocol write (stream.c) */
     DB_SEQUENCE *series_seq;
     char *home;
+    int write_fd; /* <home>/write.lock, this process's own: flock() serialises series writers */
     int max_retries;
     int panicked;
 };

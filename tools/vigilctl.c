@@ -24,6 +24,7 @@ static void ctl_usage(FILE *f)
             "  config                          print the effective configuration\n"
             "  status                          store statistics\n"
             "  checkpoint                      checkpoint and drop unneeded log files\n"
+            "  compact                         fill the series databases' pages, free the rest\n"
             "  appkey add --project P --key K  register an appkey for project P\n"
             "  appkey list                     list appkeys (digests only)\n"
             "  import [--project P] [--format auto|prom|openmetrics|influx] [--db DB] [--rp RP]\n"
@@ -133,6 +134,16 @@ static int ctl_appkey(store_t *st, int argc, char **argv, vg_err_t *err)
     return rc;
 }
 
+static int ctl_compact(store_t *st, vg_err_t *err)
+{
+    uint64_t freed = 0;
+    int rc = store_compact(st, &freed, err);
+
+    if (rc == VG_OK)
+        printf("compacted; %llu pages given back\n", (unsigned long long)freed);
+    return rc;
+}
+
 static int ctl_stream_size_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
 {
     return store_stream_size(st, txn, arg, err);
@@ -202,7 +213,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "status") != 0 && strcmp(cmd, "checkpoint") != 0 &&
-        strcmp(cmd, "appkey") != 0 && strcmp(cmd, "import") != 0 && strcmp(cmd, "dump") != 0) {
+        strcmp(cmd, "compact") != 0 && strcmp(cmd, "appkey") != 0 && strcmp(cmd, "import") != 0 &&
+        strcmp(cmd, "dump") != 0) {
         fprintf(stderr, "vigilctl: unknown command \"%s\"\n", cmd);
         ctl_usage(stderr);
         conf_fini(&c);
@@ -217,6 +229,8 @@ int main(int argc, char **argv)
         rc = ctl_status(st, &err);
     else if (strcmp(cmd, "checkpoint") == 0)
         rc = store_checkpoint(st, 1, &err);
+    else if (strcmp(cmd, "compact") == 0)
+        rc = ctl_compact(st, &err);
     else if (strcmp(cmd, "import") == 0)
         rc = ctl_import(&c, st, argc - optind, argv + optind, &err);
     else if (strcmp(cmd, "dump") == 0)

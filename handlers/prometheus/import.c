@@ -23,7 +23,7 @@ int prom_store_batch(req_t *req, const ing_batch_t *b, vg_err_t *err)
 {
     prom_batch_t x = {prom_project(req), b};
 
-    return store_txn_run(req->store, prom_batch_txn, &x, err);
+    return store_txn_run_write(req->store, prom_batch_txn, &x, err);
 }
 
 /* The extra_label=name=value parameters, as labels every sample gets. */

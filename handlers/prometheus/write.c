@@ -78,7 +78,7 @@ int prom_delete_series(req_t *req, resp_t *resp, vg_err_t *err)
     for (size_t i = 0; i < x.nsets; i++)
         if ((rc = pql_parse_selector(req->arena, m[i], &x.sets[i], &x.nm[i], err)) < 0)
             return rc;
-    if ((rc = store_txn_run(req->store, prom_delete_txn, &x, err)) < 0)
+    if ((rc = store_txn_run_write(req->store, prom_delete_txn, &x, err)) < 0)
         return rc;
     vg_log(LOG_INFO, "delete_series: %zu series touched", x.deleted);
     return resp_text(resp, 204, NULL, "", 0);

@@ -498,6 +498,48 @@ static void test_series_ingest_streamed(void **state)
     store_close(st);
 }
 
+/* store_compact: after most series are deleted, compaction gives pages back to the filesystem
+ * and what is left reads back unchanged. */
+static void test_series_compact(void **state)
+{
+    store_t *st = test_open(state);
+    vg_arena_t a;
+    ing_batch_t b;
+    vg_err_t err = {0};
+    uint64_t freed = 0;
+    char name[32];
+
+    vg_arena_init(&a, 0);
+    for (int batch = 0; batch < 4; batch++) {
+        ing_batch_init(&b, &a);
+        for (int sid = batch * 100; sid < batch * 100 + 100; sid++) {
+            snprintf(name, sizeof name, "cmp,s=%d", sid);
+            for (int t = 0; t < 240; t++)
+                test_add(&b, name, t * 15000, (double)(sid * 1000 + t) * 1.37);
+        }
+        test_append(st, "p", &b);
+        vg_arena_reset(&a);
+    }
+    /* keep s=7 only */
+    store_matcher_t rest[] = {{STORE_M_NEQ, "s", "7", NULL, NULL}};
+    test_misc_t d = {.a = &a, .m = rest, .nm = 1, .mint = INT64_MIN, .maxt = INT64_MAX};
+
+    if (store_txn_run(st, test_delete_txn, &d, &err) != VG_OK)
+        fail_msg("delete: %s", err.msg);
+    assert_int_equal(d.deleted, 399);
+    assert_int_equal(store_compact(st, &freed, &err), VG_OK);
+    assert_true(freed > 0);
+    store_matcher_t seven[] = {{STORE_M_EQ, "s", "7", NULL, NULL}};
+    test_read_t r = {.project = "p", .m = seven, .nm = 1, .a = &a};
+
+    assert_int_equal(test_select(st, &r), 1);
+    test_samples(st, &r, r.s[0].id, INT64_MIN, INT64_MAX);
+    assert_int_equal(r.nsmp, 240);
+    assert_true(r.smp[239].t == 239 * 15000 && r.smp[239].v == (double)(7000 + 239) * 1.37);
+    vg_arena_fini(&a);
+    store_close(st);
+}
+
 /* Random batches against a model: per series, a sorted map t → last written value. */
 static void test_series_property(void **state)
 {
@@ -568,6 +610,7 @@ int main(void)
                                         test_store_teardown),
         cmocka_unit_test_setup_teardown(test_series_ingest_streamed, test_store_setup,
                                         test_store_teardown),
+        cmocka_unit_test_setup_teardown(test_series_compact, test_store_setup, test_store_teardown),
         cmocka_unit_test_setup_teardown(test_series_property, test_store_setup,
                                         test_store_teardown),
     };
