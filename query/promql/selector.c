@@ -6,7 +6,9 @@
  * SPDX-License-Identifier: MIT */
 #include "selector.h"
 
+#include "core/buf.h"
 #include "lexer.h"
+#include "promql_int.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -166,29 +168,25 @@ static store_matcher_t *pql_sel_push(pql_sel_t *p)
     return m;
 }
 
-/* parser.newLabelMatcher(): name op "value", built as soon as the string is read, so its
- * errors come before any error in the tokens after it. */
-static int pql_sel_matcher(pql_sel_t *p, const pql_tok_t *name, const pql_tok_t *op,
-                           const pql_tok_t *str)
+int pql_matcher_init(vg_arena_t *a, const char *text, const pql_tok_t *name, pql_tok_type_t op,
+                     const pql_tok_t *str, store_matcher_t *m, vg_err_t *err)
 {
-    store_matcher_t *m;
     vg_err_t sub = {0};
     char *val;
     size_t vlen;
 
-    if (pql_unquote(p->a, p->text + str->pos, str->len, &val, &vlen, &sub) < 0) {
+    memset(m, 0, sizeof *m);
+    if (pql_unquote(a, text + str->pos, str->len, &val, &vlen, &sub) < 0) {
         char q[160];
 
-        pql_quote(q, sizeof q, p->text + str->pos, str->len);
-        return pql_fail_at(p->err, p->text, str->pos, "error unquoting string %s: %s", q, sub.msg);
+        pql_quote(q, sizeof q, text + str->pos, str->len);
+        return pql_fail_at(err, text, str->pos, "error unquoting string %s: %s", q, sub.msg);
     }
     if (memchr(val, '\0', vlen) != NULL) /* vigil-only: no stored value can hold a NUL */
-        return pql_fail_at(p->err, p->text, name->pos,
-                           "label matcher value must not contain a NUL byte");
-    m = pql_sel_push(p);
-    m->name = vg_arena_strndup(p->a, p->text + name->pos, name->len);
+        return pql_fail_at(err, text, name->pos, "label matcher value must not contain a NUL byte");
+    m->name = vg_arena_strndup(a, text + name->pos, name->len);
     m->value = val;
-    switch (op->type) {
+    switch (op) {
     case PQL_TOK_EQL:
         m->type = STORE_M_EQ;
         return VG_OK;
@@ -199,14 +197,22 @@ static int pql_sel_matcher(pql_sel_t *p, const pql_tok_t *name, const pql_tok_t 
         m->type = STORE_M_RE;
         break;
     default:
-        assert(op->type == PQL_TOK_NEQ_REGEX);
+        assert(op == PQL_TOK_NEQ_REGEX);
         m->type = STORE_M_NRE;
         break;
     }
-    if (pql_regex_compile(p->a, val, vlen, &m->re, &sub) < 0)
-        return pql_fail_at(p->err, p->text, name->pos, "%s", sub.msg);
+    if (pql_regex_compile(a, val, vlen, &m->re, &sub) < 0)
+        return pql_fail_at(err, text, name->pos, "%s", sub.msg);
     m->re_match = pql_regex_match;
     return VG_OK;
+}
+
+/* parser.newLabelMatcher(): name op "value", built as soon as the string is read, so its
+ * errors come before any error in the tokens after it. */
+static int pql_sel_matcher(pql_sel_t *p, const pql_tok_t *name, const pql_tok_t *op,
+                           const pql_tok_t *str)
+{
+    return pql_matcher_init(p->a, p->text, name, op->type, str, pql_sel_push(p), p->err);
 }
 
 static int pql_sel_is_match_op(pql_tok_type_t type)
@@ -249,8 +255,7 @@ static int pql_sel_braces(pql_sel_t *p)
     }
 }
 
-/* labels.Matcher.Matches(""). */
-static int pql_sel_matches_empty(const store_matcher_t *m)
+int pql_matcher_matches_empty(const store_matcher_t *m)
 {
     switch (m->type) {
     case STORE_M_EQ:
@@ -310,7 +315,7 @@ int pql_parse_selector(vg_arena_t *a, const char *text, store_matcher_t **out, s
     } else {
         size_t i = 0;
 
-        while (i < p.n && pql_sel_matches_empty(&p.m[i]))
+        while (i < p.n && pql_matcher_matches_empty(&p.m[i]))
             i++;
         if (i == p.n) { /* else a typo could select every series */
             pql_fail_at(err, text, brace.pos,
@@ -323,4 +328,93 @@ int pql_parse_selector(vg_arena_t *a, const char *text, store_matcher_t **out, s
     *out = p.m;
     *n = p.n;
     return VG_OK;
+}
+
+/* Go's Regexp.Expand name rule: after '$', a name of letters, digits and '_' (braced or
+ * not); all digits (no leading zero) is a group number. Returns the bytes consumed after the
+ * '$' (0: malformed, the '$' is literal), the name in [*name, *name + *len), *num or -1. */
+static size_t pql_expand_name(const char *s, const char **name, size_t *len, long *num)
+{
+    size_t i = 0, brace = *s == '{';
+
+    s += brace;
+    while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+           (s[i] >= '0' && s[i] <= '9') || s[i] == '_')
+        i++;
+    if (i == 0 || (brace && s[i] != '}'))
+        return 0;
+    *name = s;
+    *len = i;
+    *num = 0;
+    for (size_t j = 0; j < i; j++) {
+        if (s[j] < '0' || s[j] > '9' || *num >= 100000000) {
+            *num = -1;
+            break;
+        }
+        *num = *num * 10 + (s[j] - '0');
+    }
+    if (s[0] == '0' && i > 1)
+        *num = -1;
+    return brace + i + brace;
+}
+
+int pql_regex_expand(vg_arena_t *a, const void *re, const char *value, const char *tmpl,
+                     const char **out)
+{
+    const pql_regex_t *r = re;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->code, NULL);
+    PCRE2_SIZE *ov;
+    uint32_t pairs;
+    vg_buf_t b;
+    int rc;
+
+    if (md == NULL)
+        return 0;
+    rc = pcre2_match(r->code, (PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED, 0, 0, md, r->mc);
+    if (rc < 0) {
+        pcre2_match_data_free(md);
+        return 0;
+    }
+    ov = pcre2_get_ovector_pointer(md);
+    pairs = pcre2_get_ovector_count(md);
+    vg_buf_init(&b, a);
+    vg_buf_reserve(&b, 1);
+    while (*tmpl) {
+        const char *dollar = strchr(tmpl, '$'), *name;
+        size_t len, used;
+        long num;
+
+        if (dollar == NULL) {
+            vg_buf_adds(&b, tmpl);
+            break;
+        }
+        vg_buf_add(&b, tmpl, (size_t)(dollar - tmpl));
+        tmpl = dollar + 1;
+        if (*tmpl == '$') { /* $$ is a literal $ */
+            vg_buf_addc(&b, '$');
+            tmpl++;
+            continue;
+        }
+        if ((used = pql_expand_name(tmpl, &name, &len, &num)) == 0) {
+            vg_buf_addc(&b, '$');
+            continue;
+        }
+        tmpl += used;
+        if (num < 0) { /* a named group; unknown names expand to nothing */
+            char nm[256];
+            int g;
+
+            if (len >= sizeof nm)
+                continue;
+            memcpy(nm, name, len);
+            nm[len] = '\0';
+            g = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)nm);
+            num = g < 0 ? -1 : g;
+        }
+        if (num >= 0 && (uint32_t)num < pairs && ov[2 * num] != PCRE2_UNSET)
+            vg_buf_add(&b, value + ov[2 * num], ov[2 * num + 1] - ov[2 * num]);
+    }
+    pcre2_match_data_free(md);
+    *out = b.p;
+    return 1;
 }

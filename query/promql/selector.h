@@ -39,4 +39,10 @@ int pql_regex_compile(vg_arena_t *a, const char *pattern, size_t len, const void
  * use it from one thread at a time. */
 int pql_regex_match(const void *re, const char *value);
 
+/* label_replace()'s matching: when re matches all of value, *out is tmpl expanded as Go's
+ * Regexp.Expand does ($1, ${1}, $name, ${name}, $$; an unknown group is empty; a malformed
+ * reference leaves its '$' as text), in a, and it returns 1; otherwise 0. */
+int pql_regex_expand(vg_arena_t *a, const void *re, const char *value, const char *tmpl,
+                     const char **out);
+
 #endif
