@@ -8,7 +8,7 @@
 
 int pql_check_deadline(const pql_reader_t *r, const char *where, vg_err_t *err)
 {
-    if (r->deadline_us != 0 && vg_mono_us() > r->deadline_us)
+    if (r->deadline_us != 0 && vg_mono_us() >= r->deadline_us)
         return vg_fail(err, VG_ETIMEOUT, "query timed out in %s", where);
     return VG_OK;
 }
