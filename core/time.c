@@ -51,18 +51,21 @@ int vg_time_parse(const char *s, int64_t *ms)
     return vg_rfc3339_parse(s, ms);
 }
 
+/* Prometheus's duration units, largest first. */
+static const struct {
+    const char *unit;
+    int64_t ms;
+} vg_duration_units[] = {{"y", 365LL * 24 * 3600 * 1000},
+                         {"w", 7LL * 24 * 3600 * 1000},
+                         {"d", 24LL * 3600 * 1000},
+                         {"h", 3600LL * 1000},
+                         {"m", 60LL * 1000},
+                         {"s", 1000},
+                         {"ms", 1}};
+#define VG_NUNITS (sizeof vg_duration_units / sizeof vg_duration_units[0])
+
 int vg_duration_parse(const char *s, int64_t *ms)
 {
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"y", 365LL * 24 * 3600 * 1000},
-                 {"w", 7LL * 24 * 3600 * 1000},
-                 {"d", 24LL * 3600 * 1000},
-                 {"h", 3600LL * 1000},
-                 {"m", 60LL * 1000},
-                 {"s", 1000},
-                 {"ms", 1}};
     size_t next = 0; /* units must come largest first, each once */
     int64_t total = 0;
 
@@ -84,16 +87,16 @@ int vg_duration_parse(const char *s, int64_t *ms)
             n = n * 10 + (uint64_t)(*s - '0');
         }
         /* "ms" before "m": the longest unit that matches here */
-        for (u = next; u < sizeof units / sizeof units[0]; u++) {
-            len = strlen(units[u].unit);
-            if (strncmp(s, units[u].unit, len) == 0 && !(u == 4 && s[1] == 's'))
+        for (u = next; u < VG_NUNITS; u++) {
+            len = strlen(vg_duration_units[u].unit);
+            if (strncmp(s, vg_duration_units[u].unit, len) == 0 && !(u == 4 && s[1] == 's'))
                 break;
         }
-        if (u == sizeof units / sizeof units[0])
+        if (u == VG_NUNITS)
             return -1;
-        if (n > (uint64_t)(INT64_MAX - total) / (uint64_t)units[u].ms)
+        if (n > (uint64_t)(INT64_MAX - total) / (uint64_t)vg_duration_units[u].ms)
             return -1;
-        total += (int64_t)n * units[u].ms;
+        total += (int64_t)n * vg_duration_units[u].ms;
         s += len;
         next = u + 1;
     }
@@ -103,16 +106,6 @@ int vg_duration_parse(const char *s, int64_t *ms)
 
 void vg_duration_format(int64_t ms, char *out, size_t n)
 {
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"y", 365LL * 24 * 3600 * 1000},
-                 {"w", 7LL * 24 * 3600 * 1000},
-                 {"d", 24LL * 3600 * 1000},
-                 {"h", 3600LL * 1000},
-                 {"m", 60LL * 1000},
-                 {"s", 1000},
-                 {"ms", 1}};
     size_t o = 0;
 
     if (n == 0)
@@ -126,14 +119,15 @@ void vg_duration_format(int64_t ms, char *out, size_t n)
         o += (size_t)snprintf(out, n, "-");
         ms = -ms;
     }
-    for (size_t u = 0; u < sizeof units / sizeof units[0] && o < n; u++) {
+    for (size_t u = 0; u < VG_NUNITS && o < n; u++) {
         /* weeks and years only when they divide the whole duration, as Prometheus prints */
-        if ((u == 0 || u == 1) && ms % units[u].ms != 0)
+        if ((u == 0 || u == 1) && ms % vg_duration_units[u].ms != 0)
             continue;
-        if (ms >= units[u].ms) {
-            o += (size_t)snprintf(out + o, n - o, "%lld%s", (long long)(ms / units[u].ms),
-                                  units[u].unit);
-            ms %= units[u].ms;
+        if (ms >= vg_duration_units[u].ms) {
+            o += (size_t)snprintf(out + o, n - o, "%lld%s",
+                                  (long long)(ms / vg_duration_units[u].ms),
+                                  vg_duration_units[u].unit);
+            ms %= vg_duration_units[u].ms;
         }
     }
 }

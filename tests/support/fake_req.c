@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -68,6 +69,26 @@ void test_resp_free(test_resp_t *r)
     free(r->head);
     free(r->body);
     memset(r, 0, sizeof *r);
+}
+
+int test_request(fc_worker_t *w, const char *method, const char *path, const char *query,
+                 const char *ct, const char *body, char **out)
+{
+    char m[64], p[512], q[2048], c[256], l[64];
+    const char *params[] = {m, p, q, c, l, NULL};
+    test_resp_t r;
+    int status;
+
+    snprintf(m, sizeof m, "REQUEST_METHOD=%s", method);
+    snprintf(p, sizeof p, "PATH_INFO=%s", path);
+    snprintf(q, sizeof q, "QUERY_STRING=%s", query ? query : "");
+    snprintf(c, sizeof c, "CONTENT_TYPE=%s", ct ? ct : "");
+    snprintf(l, sizeof l, "CONTENT_LENGTH=%zu", body ? strlen(body) : 0);
+    test_serve(w, params, body, body ? strlen(body) : 0, &r);
+    status = r.status;
+    *out = vg_xstrdup(r.body);
+    test_resp_free(&r);
+    return status;
 }
 
 char *test_resp_header(const test_resp_t *r, const char *name)

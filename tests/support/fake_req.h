@@ -20,6 +20,10 @@ typedef struct {
 void test_serve(fc_worker_t *w, const char *const *params, const char *body, size_t body_len,
                 test_resp_t *out);
 void test_resp_free(test_resp_t *r);
+/* One request (method, path, query string, Content-Type and body may be NULL): returns the
+ * status and the body in *out (malloc'd). */
+int test_request(fc_worker_t *w, const char *method, const char *path, const char *query,
+                 const char *ct, const char *body, char **out);
 /* A header value from the captured head (case-insensitive name), malloc'd, or NULL. */
 char *test_resp_header(const test_resp_t *r, const char *name);
 

@@ -106,27 +106,6 @@ static void test_prom_cases(void **state)
     }
 }
 
-/* One request with an optional body; returns the status, the body in *out (malloc'd). */
-static int test_prom_req(test_handler_t *t, const char *method, const char *path, const char *query,
-                         const char *ct, const char *body, char **out)
-{
-    char m[64], p[256], q[512], c[128], l[64];
-    const char *params[] = {m, p, q, c, l, NULL};
-    test_resp_t r;
-    int status;
-
-    snprintf(m, sizeof m, "REQUEST_METHOD=%s", method);
-    snprintf(p, sizeof p, "PATH_INFO=%s", path);
-    snprintf(q, sizeof q, "QUERY_STRING=%s", query);
-    snprintf(c, sizeof c, "CONTENT_TYPE=%s", ct ? ct : "");
-    snprintf(l, sizeof l, "CONTENT_LENGTH=%zu", body ? strlen(body) : 0);
-    test_serve(&t->w, params, body, body ? strlen(body) : 0, &r);
-    status = r.status;
-    *out = strdup(r.body);
-    test_resp_free(&r);
-    return status;
-}
-
 static void test_prom_import_then_series(void **state)
 {
     test_handler_t *t = *state;
@@ -196,8 +175,8 @@ static void test_prom_import_then_series(void **state)
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *body;
-        int status = test_prom_req(t, cases[i].method, cases[i].path, cases[i].query, cases[i].ct,
-                                   cases[i].body, &body);
+        int status = test_request(&t->w, cases[i].method, cases[i].path, cases[i].query,
+                                  cases[i].ct, cases[i].body, &body);
 
         if (status != cases[i].want_status || strcmp(body, cases[i].want_body) != 0)
             fail_msg("case %zu %s %s?%s: got %d %s, want %d %s", i, cases[i].method, cases[i].path,

@@ -19,21 +19,7 @@
 static int test_req(test_handler_t *t, const char *method, const char *path, const char *query,
                     const char *body, char **out)
 {
-    char m[64], p[256], q[1024], c[128], l[64];
-    const char *params[] = {m, p, q, c, l, NULL};
-    test_resp_t r;
-    int status;
-
-    snprintf(m, sizeof m, "REQUEST_METHOD=%s", method);
-    snprintf(p, sizeof p, "PATH_INFO=%s", path);
-    snprintf(q, sizeof q, "QUERY_STRING=%s", query);
-    snprintf(c, sizeof c, "CONTENT_TYPE=text/plain");
-    snprintf(l, sizeof l, "CONTENT_LENGTH=%zu", body ? strlen(body) : 0);
-    test_serve(&t->w, params, body, body ? strlen(body) : 0, &r);
-    status = r.status;
-    *out = strdup(r.body);
-    test_resp_free(&r);
-    return status;
+    return test_request(&t->w, method, path, query, "text/plain", body, out);
 }
 
 static void test_prom_query_cases(void **state)
