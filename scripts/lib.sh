@@ -9,9 +9,10 @@ VIGIL_BUILD_PKGS="build-essential cmake ninja-build pkg-config libfcgi-dev libjs
   libdb5.3-dev libjwt-dev libssl-dev libcmocka-dev libpcre2-dev libprotobuf-c-dev
   protobuf-c-compiler libsnappy-dev zlib1g-dev curl"
 VIGIL_SERVE_PKGS="nginx-light db5.3-util"
-# what the tests add: the three web servers, FastCGI tools, valgrind, the test glue
+# what the tests add: the three web servers, FastCGI tools, valgrind, the test glue, and
+# prometheus for promtool (a real query client) and the benchmarks' reference
 VIGIL_TEST_PKGS="apache2 libapache2-mod-fcgid lighttpd libfcgi-bin spawn-fcgi valgrind
-  python3 python3-snappy clang libclang-rt-14-dev"
+  python3 python3-snappy clang libclang-rt-14-dev prometheus"
 
 vigil_log() { printf '%s\n' "$*" >&2; }
 
