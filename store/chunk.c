@@ -420,6 +420,57 @@ int store_chunk_iter_next(store_chunk_iter_t *it, int64_t *t, double *v)
     return 1;
 }
 
+/* ---- appending ---- */
+
+size_t store_chunk_append(const unsigned char *old, size_t oldlen, const store_sample_t *s,
+                          size_t k, unsigned char *out, size_t cap)
+{
+    store_chunk_iter_t it;
+    store_chunk_hdr_t h;
+    store_chunk_bw_t w = {.p = out, .cap = cap};
+    size_t bits, start;
+    int64_t t;
+    double v;
+    int rc;
+
+    if (k == 0 || store_chunk_header(old, oldlen, &h) < 0 || h.n == 0)
+        return 0;
+    /* decode to the end: the encoder's state after the last sample, and where its bits end */
+    store_chunk_iter_init(&it, old, oldlen);
+    while ((rc = store_chunk_iter_next(&it, &t, &v)) == 1)
+        ;
+    if (rc != 0 || s[0].t <= t)
+        return 0;
+    bits = it.pos * 8 - it.nacc;
+    store_chunk_put(&w, STORE_CHUNK_VERSION, 8);
+    store_chunk_put_uvarint(&w, h.n + k);
+    store_chunk_put_uvarint(&w, (h.t0 << 1) ^ (store_chunk_i64(h.t0) < 0 ? UINT64_MAX : 0));
+    store_chunk_put(&w, h.v0 >> 32, 32);
+    store_chunk_put(&w, h.v0, 32);
+    /* the old samples' bit stream as it is, then the new samples after it */
+    start = h.len * 8;
+    for (size_t b = start; b + 8 <= bits; b += 8)
+        store_chunk_put(&w, old[b / 8], 8);
+    if ((bits - start) % 8)
+        store_chunk_put(&w, old[bits / 8] >> (8 - (bits - start) % 8), (bits - start) % 8);
+    for (size_t i = 0; i < k; i++) {
+        uint64_t ti = (uint64_t)s[i].t, d = ti - it.t, vi = store_chunk_dbits(s[i].v);
+
+        assert(i == 0 || s[i].t > s[i - 1].t);
+        if (h.n + i == 1)
+            store_chunk_put_uvarint(&w, d); /* the second sample of the chunk */
+        else
+            store_chunk_put_dod(&w, d - it.delta);
+        store_chunk_put_xor(&w, vi ^ it.v, &it.lead, &it.trail);
+        it.delta = d;
+        it.t = ti;
+        it.v = vi;
+    }
+    if (w.nacc > 0)
+        store_chunk_put(&w, 0, 8 - w.nacc);
+    return w.pos <= cap ? w.pos : 0;
+}
+
 /* ---- merging ---- */
 
 size_t store_chunk_merge(const store_sample_t *a, size_t na, const store_sample_t *b, size_t nb,

@@ -77,6 +77,13 @@ size_t store_chunk_bound(size_t n);
  * n may be 0 (a 2-byte chunk that holds nothing). */
 size_t store_chunk_encode(const store_sample_t *s, size_t n, unsigned char *out, size_t cap);
 
+/* Appends s[0..k) (t strictly increasing, all after the chunk's last sample) to the chunk
+ * old[0..oldlen) into out, without re-encoding the old samples: the result is byte for byte
+ * what store_chunk_encode() gives for all of them. Returns the bytes written, or 0 when old is
+ * empty or not a valid chunk, s[0] is not after its last sample, k is 0 or cap is too small
+ * (store_chunk_bound(old's count + k) always suffices). */
+size_t store_chunk_append(const unsigned char *old, size_t oldlen, const store_sample_t *s,
+                          size_t k, unsigned char *out, size_t cap);
 /* Reads the header of the chunk p[0..len): the sample count into *n. VG_EINVAL (and *n
  * untouched) for an unknown version, a bad or truncated header, or a count that len bytes
  * cannot hold, so *n is safe to size an allocation of samples with. */

@@ -377,12 +377,16 @@ static int store_series_merge(store_t *st, store_txn_t *txn, uint64_t id, const 
                 v.data = NULL;
             }
         }
+        unsigned char *appended = NULL; /* the last chunk with every new sample after it */
+        size_t alen = 0;
+
         if (rc == VG_OK && have) {
+            unsigned char *raw = v.data;
+            size_t rawlen = v.size, cnt;
+
             cstart = store_chunk_key_start(found);
-            rc = store_chunk_decode_all(v.data, v.size, a, &old, &nold, err);
-            free(v.data);
             v.data = NULL;
-            if (rc == VG_OK && next == INT64_MAX) {
+            if (next == INT64_MAX) {
                 /* the chunk after this one bounds what merges here */
                 g = cur->get(cur, &k, &v, DB_NEXT);
                 if (g == 0 && store_codec_u64(found) == id)
@@ -393,10 +397,33 @@ static int store_series_merge(store_t *st, store_txn_t *txn, uint64_t id, const 
                     rc = store_rc(st, g, "chunks next", err);
                 v.data = NULL;
             }
+            /* the common case, samples after all of the last chunk's: appended to its bits
+             * without decoding it into an array or encoding its samples again */
+            if (rc == VG_OK && next == INT64_MAX && store_chunk_count(raw, rawlen, &cnt) == VG_OK &&
+                cnt + (n - i) <= STORE_CHUNK_MAX) {
+                size_t cap = store_chunk_bound(cnt + (n - i));
+
+                appended = vg_arena_alloc(a, cap);
+                alen = store_chunk_append(raw, rawlen, s + i, n - i, appended, cap);
+            }
+            if (rc == VG_OK && alen == 0)
+                rc = store_chunk_decode_all(raw, rawlen, a, &old, &nold, err);
+            free(raw);
         }
         cur->close(cur);
         if (rc != VG_OK)
             return rc;
+        if (alen > 0) {
+            DBT av = {0};
+
+            store_chunk_key(key, id, cstart);
+            k.data = key;
+            k.size = sizeof key;
+            k.flags = 0;
+            av.data = appended;
+            av.size = (u_int32_t)alen;
+            return store_rc(st, st->chunks->put(st->chunks, txn, &k, &av, 0), "chunks put", err);
+        }
 
         /* the new samples this chunk takes: up to the next chunk's start */
         size_t j = i;

@@ -575,6 +575,22 @@ static void test_chunk_property(void **state)
         if ((rc = test_decode(buf, len, got, &got_n)) != 0)
             fail_msg("%s: decode ended with %d after %zu samples", what, rc, got_n);
         test_same_samples(what, got, got_n, s, n);
+        /* appending the tail to a chunk of the head gives the bytes of one encoding */
+        for (size_t cut = 1; n > 1 && cut < n; cut += 1 + cut / 3) {
+            size_t cap = store_chunk_bound(n), hl, al;
+            unsigned char *head = malloc(store_chunk_bound(cut)), *app = malloc(cap);
+
+            hl = store_chunk_encode(s, cut, head, store_chunk_bound(cut));
+            al = store_chunk_append(head, hl, s + cut, n - cut, app, cap);
+            if (al != len || memcmp(app, buf, len) != 0)
+                fail_msg("%s: appending %zu to %zu samples differs from one encoding", what,
+                         n - cut, cut);
+            /* a sample not after the chunk's last one is refused */
+            if (store_chunk_append(head, hl, s + cut - 1, 1, app, cap) != 0)
+                fail_msg("%s: appended a sample that is not after the chunk", what);
+            free(head);
+            free(app);
+        }
         free(buf);
     }
     free(s);
