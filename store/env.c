@@ -360,23 +360,23 @@ int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err)
 
 void store_close(store_t *st)
 {
-    /* after a panic, flushing would wait forever for buffers a dead process left pinned; the
-     * recovery that follows rebuilds the files from the log anyway */
-    u_int32_t flags;
-
     if (st == NULL)
         return;
-    flags = st->panicked ? DB_NOSYNC : 0;
-    if (st->series_seq != NULL)
-        st->series_seq->close(st->series_seq, 0);
-    for (size_t i = sizeof store_dbs / sizeof store_dbs[0]; i-- > 0;) {
-        DB *db = *(DB **)((char *)st + store_dbs[i].off);
+    /* After a panic the handles are dropped, not closed: closing takes the databases' and the
+     * buffer pool's mutexes, and one a dead process held is never released, so a close could
+     * wait for ever (a flush would wait for its pinned buffers too). The recovery that follows
+     * rebuilds the regions; this process's mappings of the old ones stay until it exits. */
+    if (!st->panicked) {
+        if (st->series_seq != NULL)
+            st->series_seq->close(st->series_seq, 0);
+        for (size_t i = sizeof store_dbs / sizeof store_dbs[0]; i-- > 0;) {
+            DB *db = *(DB **)((char *)st + store_dbs[i].off);
 
-        if (db != NULL)
-            db->close(db, flags);
+            if (db != NULL)
+                db->close(db, 0);
+        }
+        st->env->close(st->env, 0);
     }
-    /* after a panic, close still releases the process's registration and region mappings */
-    st->env->close(st->env, 0);
     if (st->write_fd >= 0)
         close(st->write_fd);
     free(st->home);

@@ -37,7 +37,7 @@ typedef struct {
 /* Opens (creating when missing) the environment in c->store_home and vigil's databases.
  * Returns VG_OK, or VG_EUNAVAIL with the reason. */
 int store_open(const conf_t *c, store_mode_t mode, store_t **out, vg_err_t *err);
-/* Closes every handle; a no-op for NULL. */
+/* Closes every handle (after a panic, drops them: see env.c); a no-op for NULL. */
 void store_close(store_t *st);
 /* True once the environment answered DB_RUNRECOVERY: the process must close it and exit (or
  * reopen), and a master must recover before starting anyone again. */
