@@ -101,7 +101,7 @@ void pql_json_point(vg_buf_t *b, int64_t t, double v)
     char num[VG_FTOA_MAX];
 
     vg_buf_addc(b, '[');
-    vg_buf_add(b, num, vg_ftoa_go((double)t / 1000, num));
+    vg_buf_add(b, num, vg_mstoa(t, num));
     vg_buf_add(b, ",\"", 2);
     vg_buf_add(b, num, vg_ftoa_go(v, num));
     vg_buf_add(b, "\"]", 2);
@@ -133,7 +133,7 @@ void pql_json_value(vg_buf_t *b, const pql_value_t *v)
         char num[VG_FTOA_MAX];
 
         vg_buf_addc(b, '[');
-        vg_buf_add(b, num, vg_ftoa_go((double)v->t / 1000, num));
+        vg_buf_add(b, num, vg_mstoa(v->t, num));
         vg_buf_addc(b, ',');
         pql_json_str(b, v->s);
         vg_buf_addc(b, ']');

@@ -10,6 +10,7 @@
 #include "core/num.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,63 @@ static void test_num_round_trip(void **state)
         if (strtod(out, NULL) != v)
             fail_msg("%a printed as %s", v, out);
         assert_null(strchr(out, 'e'));
+        /* shortest: no fewer significant digits read back (the slow search, 1 to 17) */
+        for (int prec = 1; prec <= 17; prec++) {
+            char e[40];
+
+            snprintf(e, sizeof e, "%.*e", prec - 1, v);
+            if (strtod(e, NULL) == v) {
+                size_t sig = 0;
+
+                /* leading zeros of 0.000ddd and trailing zeros of integers are not digits of
+                 * the form: count the digits from the first to the last non-zero one */
+                const char *first = out + strcspn(out, "123456789"), *last = first;
+
+                for (const char *p = first; *p; p++)
+                    if (*p >= '1' && *p <= '9')
+                        last = p;
+                sig = 0;
+                for (const char *p = first; p <= last; p++)
+                    sig += *p >= '0' && *p <= '9';
+                if ((int)sig != prec)
+                    fail_msg("%a printed as %s (%zu digits), %d would do", v, out, sig, prec);
+                break;
+            }
+        }
+    }
+}
+
+static void test_num_mstoa(void **state)
+{
+    static const struct {
+        int64_t ms;
+        const char *want;
+    } cases[] = {{0, "0"},
+                 {1000, "1"},
+                 {1435781451781, "1435781451.781"},
+                 {60500, "60.5"},
+                 {5, "0.005"},
+                 {-1500, "-1.5"},
+                 {-5, "-0.005"},
+                 {120, "0.12"},
+                 {INT64_MIN, "-9223372036854775.808"},
+                 {INT64_MAX, "9223372036854775.807"}};
+    char out[VG_FTOA_MAX];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = vg_mstoa(cases[i].ms, out);
+
+        if (strcmp(out, cases[i].want) != 0 || n != strlen(out))
+            fail_msg("case %zu: got %s, want %s", i, out, cases[i].want);
+    }
+    /* and it agrees with formatting the float seconds wherever those are exact enough */
+    for (int64_t ms = -100000; ms < 100000; ms += 7) {
+        char f[VG_FTOA_MAX];
+
+        vg_mstoa(ms, out);
+        vg_ftoa_go((double)ms / 1000, f);
+        assert_string_equal(out, f);
     }
 }
 
@@ -82,6 +140,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_num_known),
         cmocka_unit_test(test_num_round_trip),
+        cmocka_unit_test(test_num_mstoa),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
