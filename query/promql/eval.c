@@ -35,6 +35,7 @@ typedef struct {
     size_t nsels, cap_sels;
     store_sample_t *win; /* scratch for range windows */
     size_t cap_win;
+    struct pql_subcache *subs; /* range queries: each subquery's inner values by time */
     vg_err_t *err;
 } pql_ev_t;
 
@@ -180,6 +181,22 @@ static const char *pql_sig(vg_arena_t *a, const pql_lset_t *m, int mode, const c
     }
     *len = b.len;
     return b.p;
+}
+
+/* FNV-1a over a label set's names and values, with separators. */
+static uint64_t pql_lhash(const pql_lset_t *m)
+{
+    uint64_t h = 14695981039346656037ull;
+
+    for (size_t i = 0; i < m->n; i++) {
+        for (const char *p = m->l[i].name; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ 0xff) * 1099511628211ull;
+        for (const char *p = m->l[i].value; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ 0xfe) * 1099511628211ull;
+    }
+    return h;
 }
 
 /* ---- a string-keyed table (open addressing, in an arena) ---- */
@@ -423,48 +440,72 @@ static int pql_eval_matrix(pql_ev_t *ev, const pql_node_t *n, int64_t ts, pql_va
 
 typedef struct {
     vg_arena_t *a; /* series, points and copied label sets */
-    pql_map_t idx;
     pql_series_t *s;
-    size_t *cap; /* point capacity of each series */
+    size_t *cap;    /* point capacity of each series */
+    uint64_t *hash; /* each series's label-set hash */
     size_t n, ns_cap;
+    size_t *slots; /* hash table of series: index + 1, 0 empty */
+    size_t nslots;
 } pql_acc_t;
 
 static void pql_acc_init(pql_acc_t *acc, vg_arena_t *a)
 {
     memset(acc, 0, sizeof *acc);
     acc->a = a;
-    pql_map_init(&acc->idx, a, 16);
+    acc->nslots = 64;
+    acc->slots = vg_arena_calloc(a, acc->nslots * sizeof *acc->slots);
 }
 
-static void pql_acc_add(pql_acc_t *acc, vg_arena_t *tmp, const pql_lset_t *m, int64_t t, double v)
+/* Adds the point (t, v) to the series of label set m, creating it (labels copied) if new. */
+static void pql_acc_add(pql_acc_t *acc, const pql_lset_t *m, int64_t t, double v)
 {
-    size_t len, i = acc->n;
-    const char *key = pql_sig(tmp, m, PQL_SIG_ALL, NULL, 0, &len);
+    uint64_t h = pql_lhash(m);
+    size_t j, i;
     pql_series_t *s;
 
-    if (!pql_map_get(&acc->idx, key, len, &i)) {
+    for (j = h & (acc->nslots - 1); acc->slots[j] != 0; j = (j + 1) & (acc->nslots - 1)) {
+        i = acc->slots[j] - 1;
+        if (acc->hash[i] == h && pql_lcmp(&acc->s[i].m, m) == 0)
+            break;
+    }
+    if (acc->slots[j] == 0) {
         ing_label_t *l = vg_arena_alloc(acc->a, (m->n ? m->n : 1) * sizeof *l);
 
         if (acc->n == acc->ns_cap) {
             size_t cap = acc->ns_cap ? acc->ns_cap * 2 : 16;
-            pql_series_t *grown = vg_arena_alloc(acc->a, cap * sizeof *grown);
-            size_t *caps = vg_arena_alloc(acc->a, cap * sizeof *caps);
+            pql_series_t *gs = vg_arena_alloc(acc->a, cap * sizeof *gs);
+            size_t *gc = vg_arena_alloc(acc->a, cap * sizeof *gc);
+            uint64_t *gh = vg_arena_alloc(acc->a, cap * sizeof *gh);
 
             if (acc->n) {
-                memcpy(grown, acc->s, acc->n * sizeof *grown);
-                memcpy(caps, acc->cap, acc->n * sizeof *caps);
+                memcpy(gs, acc->s, acc->n * sizeof *gs);
+                memcpy(gc, acc->cap, acc->n * sizeof *gc);
+                memcpy(gh, acc->hash, acc->n * sizeof *gh);
             }
-            acc->s = grown;
-            acc->cap = caps;
+            acc->s = gs;
+            acc->cap = gc;
+            acc->hash = gh;
             acc->ns_cap = cap;
         }
-        for (size_t j = 0; j < m->n; j++)
-            l[j] = (ing_label_t){vg_arena_strdup(acc->a, m->l[j].name),
-                                 vg_arena_strdup(acc->a, m->l[j].value)};
+        for (size_t k = 0; k < m->n; k++)
+            l[k] = (ing_label_t){vg_arena_strdup(acc->a, m->l[k].name),
+                                 vg_arena_strdup(acc->a, m->l[k].value)};
         i = acc->n++;
         acc->s[i] = (pql_series_t){{l, m->n}, NULL, 0};
         acc->cap[i] = 0;
-        pql_map_put(&acc->idx, vg_arena_strndup(acc->a, key, len), len, &i);
+        acc->hash[i] = h;
+        acc->slots[j] = i + 1;
+        if (acc->n * 2 > acc->nslots) { /* grow the table, rehashing from the kept hashes */
+            acc->nslots *= 2;
+            acc->slots = vg_arena_calloc(acc->a, acc->nslots * sizeof *acc->slots);
+            for (size_t k = 0; k < acc->n; k++) {
+                size_t q = acc->hash[k] & (acc->nslots - 1);
+
+                while (acc->slots[q] != 0)
+                    q = (q + 1) & (acc->nslots - 1);
+                acc->slots[q] = k + 1;
+            }
+        }
     }
     s = &acc->s[i];
     if (s->n == acc->cap[i]) {
@@ -480,6 +521,78 @@ static void pql_acc_add(pql_acc_t *acc, vg_arena_t *tmp, const pql_lset_t *m, in
 }
 
 static int pql_eval_node(pql_ev_t *ev, const pql_node_t *n, int64_t ts, pql_value_t *out);
+
+/* A subquery's inner values by inner step time, kept for the whole of a range query: the
+ * outer steps' windows overlap, and each inner step is evaluated once. */
+typedef struct pql_subcache {
+    const pql_node_t *node;
+    pql_map_t by_ts; /* 8 bytes of the time -> index in vals */
+    pql_value_t *vals;
+    size_t n, cap;
+    struct pql_subcache *next;
+} pql_subcache_t;
+
+/* v copied into a, label strings included: it outlives the step arena it was made in. */
+static pql_value_t pql_value_keep(vg_arena_t *a, const pql_value_t *v)
+{
+    pql_value_t k = *v;
+
+    if (v->type != PQL_VAL_VECTOR)
+        return k;
+    k.vec = vg_arena_alloc(a, (v->n ? v->n : 1) * sizeof *k.vec);
+    for (size_t i = 0; i < v->n; i++) {
+        ing_label_t *l = vg_arena_alloc(a, (v->vec[i].m.n ? v->vec[i].m.n : 1) * sizeof *l);
+
+        for (size_t j = 0; j < v->vec[i].m.n; j++)
+            l[j] = (ing_label_t){vg_arena_strdup(a, v->vec[i].m.l[j].name),
+                                 vg_arena_strdup(a, v->vec[i].m.l[j].value)};
+        k.vec[i] = (pql_sample_t){{l, v->vec[i].m.n}, v->vec[i].t, v->vec[i].v};
+    }
+    return k;
+}
+
+/* The value of a subquery's expression at inner time st: from the cache in a range query. */
+static int pql_sub_inner(pql_ev_t *ev, const pql_node_t *n, int64_t st, pql_value_t *out)
+{
+    pql_subcache_t *c;
+    size_t idx;
+    int rc;
+
+    if (ev->cur == ev->o->a) /* an instant query evaluates each inner step once anyway */
+        return pql_eval_node(ev, n->subquery.expr, st, out);
+    for (c = ev->subs; c != NULL && c->node != n; c = c->next)
+        ;
+    if (c == NULL) {
+        c = vg_arena_calloc(ev->o->a, sizeof *c);
+        c->node = n;
+        pql_map_init(&c->by_ts, ev->o->a, 64);
+        c->next = ev->subs;
+        ev->subs = c;
+    }
+    if (pql_map_get(&c->by_ts, (const char *)&st, sizeof st, &idx)) {
+        *out = c->vals[idx];
+        return VG_OK;
+    }
+    if ((rc = pql_eval_node(ev, n->subquery.expr, st, out)) < 0)
+        return rc;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        pql_value_t *grown = vg_arena_alloc(ev->o->a, cap * sizeof *grown);
+
+        if (c->n)
+            memcpy(grown, c->vals, c->n * sizeof *grown);
+        c->vals = grown;
+        c->cap = cap;
+    }
+    idx = c->n;
+    c->vals[c->n++] = pql_value_keep(ev->o->a, out);
+    int64_t *key = vg_arena_alloc(ev->o->a, sizeof *key);
+
+    *key = st;
+    pql_map_put(&c->by_ts, (const char *)key, sizeof *key, &idx);
+    *out = c->vals[idx];
+    return VG_OK;
+}
 
 /* expr[range:step] at ts: expr at every multiple of step in [t - range, t], t = (ts or @) -
  * offset, gathered into series. */
@@ -497,15 +610,15 @@ static int pql_eval_subquery(pql_ev_t *ev, const pql_node_t *n, int64_t ts, pql_
     for (int64_t st = first; st <= t; st += step) {
         pql_value_t v;
 
-        if ((rc = pql_eval_node(ev, n->subquery.expr, st, &v)) < 0)
+        if ((rc = pql_sub_inner(ev, n, st, &v)) < 0)
             return rc;
         if (v.type == PQL_VAL_SCALAR) {
             pql_lset_t none = {NULL, 0};
 
-            pql_acc_add(&acc, ev->cur, &none, st, v.v);
+            pql_acc_add(&acc, &none, st, v.v);
         } else {
             for (size_t i = 0; i < v.n; i++)
-                pql_acc_add(&acc, ev->cur, &v.vec[i].m, st, v.vec[i].v);
+                pql_acc_add(&acc, &v.vec[i].m, st, v.vec[i].v);
         }
         if ((rc = pql_check_deadline(&ev->r, "subquery evaluation", ev->err)) < 0)
             return rc;
@@ -753,20 +866,31 @@ static int pql_vector_vector(pql_ev_t *ev, const pql_node_t *n, const pql_value_
 }
 
 /* Fails when two samples of v have the same label set (Prometheus's check after every
- * function, operator and aggregation step). */
+ * function, operator and aggregation step). Label sets are told apart by a hash, and compared
+ * in full only when hashes meet. */
 static int pql_check_unique(pql_ev_t *ev, const pql_value_t *v)
 {
-    pql_map_t seen;
+    uint64_t *h;
+    size_t cap = 16, *slot;
 
     if (v->type != PQL_VAL_VECTOR || v->n < 2)
         return VG_OK;
-    pql_map_init(&seen, ev->cur, v->n);
+    while (cap < v->n * 2)
+        cap *= 2;
+    h = vg_arena_alloc(ev->cur, v->n * sizeof *h);
+    slot = vg_arena_alloc(ev->cur, cap * sizeof *slot); /* index + 1; 0 is empty */
+    memset(slot, 0, cap * sizeof *slot);
     for (size_t i = 0; i < v->n; i++) {
-        size_t len, j = i;
-        const char *key = pql_sig(ev->cur, &v->vec[i].m, PQL_SIG_ALL, NULL, 0, &len);
+        size_t j;
 
-        if (pql_map_put(&seen, key, len, &j))
-            return pql_ev_fail(ev, "vector cannot contain metrics with the same labelset");
+        h[i] = pql_lhash(&v->vec[i].m);
+        for (j = h[i] & (cap - 1); slot[j] != 0; j = (j + 1) & (cap - 1)) {
+            size_t o = slot[j] - 1;
+
+            if (h[o] == h[i] && pql_lcmp(&v->vec[o].m, &v->vec[i].m) == 0)
+                return pql_ev_fail(ev, "vector cannot contain metrics with the same labelset");
+        }
+        slot[j] = i + 1;
     }
     return VG_OK;
 }
@@ -1710,10 +1834,10 @@ int pql_eval(const pql_eval_opts_t *o, const pql_node_t *root, pql_value_t *out,
         if (v.type == PQL_VAL_SCALAR) {
             pql_lset_t none = {NULL, 0};
 
-            pql_acc_add(&acc, &step, &none, ts, v.v);
+            pql_acc_add(&acc, &none, ts, v.v);
         } else {
             for (size_t i = 0; i < v.n; i++)
-                pql_acc_add(&acc, &step, &v.vec[i].m, ts, v.vec[i].v);
+                pql_acc_add(&acc, &v.vec[i].m, ts, v.vec[i].v);
         }
         vg_arena_reset(&step);
         if ((rc = pql_check_deadline(&ev.r, "range query evaluation", err)) < 0)
