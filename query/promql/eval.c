@@ -1487,46 +1487,52 @@ static int pql_histogram_quantile(pql_ev_t *ev, const pql_node_t *n, int64_t ts,
 {
     static const char *le[] = {"le"};
     pql_value_t v;
-    double q;
+    double q, *upper;
     pql_map_t idx;
     pql_lset_t *gl;
-    pql_bucket_t **gb;
-    size_t *gn, ng = 0;
+    pql_bucket_t *b;
+    size_t *gi, *off, *fill, ng = 0;
     int rc;
 
     if ((rc = pql_arg_scalar(ev, n, 0, ts, &q)) < 0 ||
         (rc = pql_eval_node(ev, n->call.args[1], ts, &v)) < 0)
         return rc;
+    /* one pass for each sample's group (SIZE_MAX: no usable le, not a bucket) and the sizes */
     gl = vg_arena_alloc(ev->cur, (v.n ? v.n : 1) * sizeof *gl);
-    gb = vg_arena_alloc(ev->cur, (v.n ? v.n : 1) * sizeof *gb);
-    gn = vg_arena_alloc(ev->cur, (v.n ? v.n : 1) * sizeof *gn);
+    gi = vg_arena_alloc(ev->cur, (v.n ? v.n : 1) * sizeof *gi);
+    upper = vg_arena_alloc(ev->cur, (v.n ? v.n : 1) * sizeof *upper);
+    off = vg_arena_calloc(ev->cur, (v.n + 1) * sizeof *off);
     pql_map_init(&idx, ev->cur, v.n);
     for (size_t i = 0; i < v.n; i++) {
         const char *les = pql_lget(&v.vec[i].m, "le");
         char *end;
-        double upper;
         size_t len, g = ng;
         const char *key;
 
-        upper = strtod(les, &end);
+        gi[i] = SIZE_MAX;
+        upper[i] = strtod(les, &end);
         if (*les == '\0' || *end != '\0')
-            continue; /* no usable le: not a bucket */
+            continue;
         /* grouped by every label but le (the name included); named without both */
         pql_lset_t m = pql_ldel(ev->cur, &v.vec[i].m, le, 1, 0);
 
         key = pql_sig(ev->cur, &m, PQL_SIG_ALL, NULL, 0, &len);
-        if (!pql_map_put(&idx, key, len, &g)) {
-            gl[ng] = pql_drop_name(ev->cur, &m);
-            gb[ng] = vg_arena_alloc(ev->cur, v.n * sizeof **gb);
-            gn[ng] = 0;
-            ng++;
-        }
-        gb[g][gn[g]++] = (pql_bucket_t){upper, v.vec[i].v};
+        if (!pql_map_put(&idx, key, len, &g))
+            gl[ng++] = pql_drop_name(ev->cur, &m);
+        gi[i] = g;
+        off[g + 1]++;
     }
+    for (size_t g = 0; g < ng; g++)
+        off[g + 1] += off[g];
+    b = vg_arena_alloc(ev->cur, (off[ng] ? off[ng] : 1) * sizeof *b);
+    fill = vg_arena_calloc(ev->cur, (ng ? ng : 1) * sizeof *fill);
+    for (size_t i = 0; i < v.n; i++)
+        if (gi[i] != SIZE_MAX)
+            b[off[gi[i]] + fill[gi[i]]++] = (pql_bucket_t){upper[i], v.vec[i].v};
     pql_sample_t *o = vg_arena_alloc(ev->cur, (ng ? ng : 1) * sizeof *o);
 
     for (size_t g = 0; g < ng; g++)
-        o[g] = (pql_sample_t){gl[g], ts, pql_bucket_quantile(q, gb[g], gn[g])};
+        o[g] = (pql_sample_t){gl[g], ts, pql_bucket_quantile(q, b + off[g], off[g + 1] - off[g])};
     *out = pql_vec(o, ng);
     return VG_OK;
 }
