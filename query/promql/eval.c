@@ -320,6 +320,8 @@ static void pql_sel_need(pql_ev_t *ev, const pql_node_t *v, int64_t mint, int64_
     ev->sels[ev->nsels++] = (pql_sel_t){v, mint, maxt, NULL, 0};
 }
 
+static void pql_sub_need(pql_ev_t *ev, const pql_node_t *n, int64_t tlo, int64_t thi);
+
 /* Records what every selector under n reads when n is evaluated at times [lo, hi]. */
 static void pql_bounds(pql_ev_t *ev, const pql_node_t *n, int64_t lo, int64_t hi)
 {
@@ -343,6 +345,7 @@ static void pql_bounds(pql_ev_t *ev, const pql_node_t *n, int64_t lo, int64_t hi
         int64_t a = pql_at_time(ev, &n->subquery.at, lo) - n->subquery.offset_ms;
         int64_t b = pql_at_time(ev, &n->subquery.at, hi) - n->subquery.offset_ms;
 
+        pql_sub_need(ev, n, a, b);
         pql_bounds(ev, n->subquery.expr, a - n->subquery.range_ms, b);
         break;
     }
@@ -522,75 +525,83 @@ static void pql_acc_add(pql_acc_t *acc, const pql_lset_t *m, int64_t t, double v
 
 static int pql_eval_node(pql_ev_t *ev, const pql_node_t *n, int64_t ts, pql_value_t *out);
 
-/* A subquery's inner values by inner step time, kept for the whole of a range query: the
- * outer steps' windows overlap, and each inner step is evaluated once. */
+/* A subquery's inner values for the whole of a range query: the outer steps' windows
+ * overlap, so the inner expression is evaluated once per inner step over every time the
+ * prepass found it can be read at, and each outer step takes its window of those points. */
 typedef struct pql_subcache {
     const pql_node_t *node;
-    pql_map_t by_ts; /* 8 bytes of the time -> index in vals */
-    pql_value_t *vals;
-    size_t n, cap;
+    int64_t tlo, thi; /* the times (after @ and offset) the subquery is evaluated at */
+    int built;
+    pql_series_t *s; /* inner values, sorted by time within each series */
+    size_t n;
     struct pql_subcache *next;
 } pql_subcache_t;
 
-/* v copied into a, label strings included: it outlives the step arena it was made in. */
-static pql_value_t pql_value_keep(vg_arena_t *a, const pql_value_t *v)
-{
-    pql_value_t k = *v;
-
-    if (v->type != PQL_VAL_VECTOR)
-        return k;
-    k.vec = vg_arena_alloc(a, (v->n ? v->n : 1) * sizeof *k.vec);
-    for (size_t i = 0; i < v->n; i++) {
-        ing_label_t *l = vg_arena_alloc(a, (v->vec[i].m.n ? v->vec[i].m.n : 1) * sizeof *l);
-
-        for (size_t j = 0; j < v->vec[i].m.n; j++)
-            l[j] = (ing_label_t){vg_arena_strdup(a, v->vec[i].m.l[j].name),
-                                 vg_arena_strdup(a, v->vec[i].m.l[j].value)};
-        k.vec[i] = (pql_sample_t){{l, v->vec[i].m.n}, v->vec[i].t, v->vec[i].v};
-    }
-    return k;
-}
-
-/* The value of a subquery's expression at inner time st: from the cache in a range query. */
-static int pql_sub_inner(pql_ev_t *ev, const pql_node_t *n, int64_t st, pql_value_t *out)
+static void pql_sub_need(pql_ev_t *ev, const pql_node_t *n, int64_t tlo, int64_t thi)
 {
     pql_subcache_t *c;
-    size_t idx;
-    int rc;
 
-    if (ev->cur == ev->o->a) /* an instant query evaluates each inner step once anyway */
-        return pql_eval_node(ev, n->subquery.expr, st, out);
     for (c = ev->subs; c != NULL && c->node != n; c = c->next)
         ;
     if (c == NULL) {
         c = vg_arena_calloc(ev->o->a, sizeof *c);
         c->node = n;
-        pql_map_init(&c->by_ts, ev->o->a, 64);
+        c->tlo = tlo;
+        c->thi = thi;
         c->next = ev->subs;
         ev->subs = c;
     }
-    if (pql_map_get(&c->by_ts, (const char *)&st, sizeof st, &idx)) {
-        *out = c->vals[idx];
-        return VG_OK;
+    if (tlo < c->tlo)
+        c->tlo = tlo;
+    if (thi > c->thi)
+        c->thi = thi;
+}
+
+/* The first multiple of step at or after from (Go's truncating division, as Prometheus). */
+static int64_t pql_align(int64_t from, int64_t step)
+{
+    int64_t first = step * (from / step);
+
+    return first < from ? first + step : first;
+}
+
+/* Evaluates the inner expression of c's subquery at every inner step of its whole range, each
+ * step's intermediate values in a scratch arena, the points gathered in the query's arena. */
+static int pql_sub_build(pql_ev_t *ev, pql_subcache_t *c)
+{
+    const pql_node_t *n = c->node;
+    int64_t step = n->subquery.step_ms ? n->subquery.step_ms : PQL_DEFAULT_SUBQUERY_STEP_MS;
+    vg_arena_t tmp, *saved = ev->cur;
+    pql_acc_t acc;
+    int rc = VG_OK;
+
+    vg_arena_init(&tmp, 0);
+    pql_acc_init(&acc, ev->o->a);
+    ev->cur = &tmp;
+    for (int64_t st = pql_align(c->tlo - n->subquery.range_ms, step); st <= c->thi; st += step) {
+        pql_value_t v;
+
+        if ((rc = pql_eval_node(ev, n->subquery.expr, st, &v)) < 0)
+            break;
+        if (v.type == PQL_VAL_SCALAR) {
+            pql_lset_t none = {NULL, 0};
+
+            pql_acc_add(&acc, &none, st, v.v);
+        } else {
+            for (size_t i = 0; i < v.n; i++)
+                pql_acc_add(&acc, &v.vec[i].m, st, v.vec[i].v);
+        }
+        vg_arena_reset(&tmp);
+        if ((rc = pql_check_deadline(&ev->r, "subquery evaluation", ev->err)) < 0)
+            break;
     }
-    if ((rc = pql_eval_node(ev, n->subquery.expr, st, out)) < 0)
+    ev->cur = saved;
+    vg_arena_fini(&tmp);
+    if (rc < 0)
         return rc;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        pql_value_t *grown = vg_arena_alloc(ev->o->a, cap * sizeof *grown);
-
-        if (c->n)
-            memcpy(grown, c->vals, c->n * sizeof *grown);
-        c->vals = grown;
-        c->cap = cap;
-    }
-    idx = c->n;
-    c->vals[c->n++] = pql_value_keep(ev->o->a, out);
-    int64_t *key = vg_arena_alloc(ev->o->a, sizeof *key);
-
-    *key = st;
-    pql_map_put(&c->by_ts, (const char *)key, sizeof *key, &idx);
-    *out = c->vals[idx];
+    c->s = acc.s;
+    c->n = acc.n;
+    c->built = 1;
     return VG_OK;
 }
 
@@ -600,17 +611,36 @@ static int pql_eval_subquery(pql_ev_t *ev, const pql_node_t *n, int64_t ts, pql_
 {
     int64_t step = n->subquery.step_ms ? n->subquery.step_ms : PQL_DEFAULT_SUBQUERY_STEP_MS;
     int64_t t = pql_at_time(ev, &n->subquery.at, ts) - n->subquery.offset_ms;
-    int64_t from = t - n->subquery.range_ms, first = step * (from / step);
+    int64_t from = t - n->subquery.range_ms;
+    pql_subcache_t *c;
     pql_acc_t acc;
     int rc;
 
-    if (first < from)
-        first += step;
+    for (c = ev->subs; c != NULL && c->node != n; c = c->next)
+        ;
+    if (c != NULL && ev->cur != ev->o->a) { /* a range query: the window of the whole */
+        if (!c->built && (rc = pql_sub_build(ev, c)) < 0)
+            return rc;
+        pql_series_t *m = vg_arena_alloc(ev->cur, (c->n ? c->n : 1) * sizeof *m);
+        size_t k = 0;
+
+        for (size_t i = 0; i < c->n; i++) {
+            const pql_series_t *s = &c->s[i];
+            size_t lo = pql_lower_bound(s, from), hi = lo;
+
+            while (hi < s->n && s->p[hi].t <= t)
+                hi++;
+            if (hi > lo)
+                m[k++] = (pql_series_t){s->m, s->p + lo, hi - lo};
+        }
+        *out = (pql_value_t){.type = PQL_VAL_MATRIX, .mat = m, .n = k};
+        return VG_OK;
+    }
     pql_acc_init(&acc, ev->cur);
-    for (int64_t st = first; st <= t; st += step) {
+    for (int64_t st = pql_align(from, step); st <= t; st += step) {
         pql_value_t v;
 
-        if ((rc = pql_sub_inner(ev, n, st, &v)) < 0)
+        if ((rc = pql_eval_node(ev, n->subquery.expr, st, &v)) < 0)
             return rc;
         if (v.type == PQL_VAL_SCALAR) {
             pql_lset_t none = {NULL, 0};
