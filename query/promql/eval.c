@@ -463,7 +463,7 @@ static void pql_acc_init(pql_acc_t *acc, vg_arena_t *a)
 static void pql_acc_add(pql_acc_t *acc, const pql_lset_t *m, int64_t t, double v)
 {
     uint64_t h = pql_lhash(m);
-    size_t j, i;
+    size_t j, i = 0;
     pql_series_t *s;
 
     for (j = h & (acc->nslots - 1); acc->slots[j] != 0; j = (j + 1) & (acc->nslots - 1)) {
