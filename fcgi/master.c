@@ -32,11 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FC_MAX_WORKERS   1024
-#define FC_BACKOFF_MIN   100000   /* us */
-#define FC_BACKOFF_MAX   10000000 /* us */
-#define FC_YOUNG_US      2000000  /* a worker dying sooner than this grows the back-off */
-#define FC_STOP_GRACE_US 30000000 /* SIGKILL after this long in a graceful stop */
+#define FC_MAX_WORKERS      1024
+#define FC_BACKOFF_MIN      100000   /* us */
+#define FC_BACKOFF_MAX      10000000 /* us */
+#define FC_YOUNG_US         2000000  /* a worker dying sooner than this grows the back-off */
+#define FC_STOP_GRACE_US    30000000 /* SIGKILL after this long in a graceful stop */
+#define FC_RECOVER_GRACE_US 2000000  /* and before recovery */
 
 typedef struct {
     pid_t pid;
@@ -180,9 +181,9 @@ static void fc_master_signal_all(fc_master_t *m, int sig)
 }
 
 /* Stops every worker gracefully, killing those still busy after the grace period. */
-static void fc_master_stop_all(fc_master_t *m)
+static void fc_master_stop_all(fc_master_t *m, int64_t grace_us)
 {
-    int64_t deadline = vg_mono_us() + FC_STOP_GRACE_US;
+    int64_t deadline = vg_mono_us() + grace_us;
 
     fc_master_signal_all(m, SIGTERM);
     while (m->nkids > 0) {
@@ -200,8 +201,8 @@ static void fc_master_stop_all(fc_master_t *m)
             break;
         }
         if (vg_mono_us() > deadline) {
-            vg_log(LOG_WARNING, "master: %d workers still busy after %ds; killing them", m->nkids,
-                   FC_STOP_GRACE_US / 1000000);
+            vg_log(LOG_WARNING, "master: %d workers still busy after %lld ms; killing them",
+                   m->nkids, (long long)(grace_us / 1000));
             fc_master_signal_all(m, SIGKILL);
             deadline = INT64_MAX;
         }
@@ -217,7 +218,8 @@ static int fc_master_recover(fc_master_t *m)
     vg_err_t err = {0};
 
     vg_log(LOG_ERR, "master: the store needs recovery: stopping all workers");
-    fc_master_stop_all(m);
+    /* a worker may wait for ever on a dead one's region mutex: little grace */
+    fc_master_stop_all(m, FC_RECOVER_GRACE_US);
     store_close(m->store);
     m->store = NULL;
     if (store_open(m->conf, STORE_OPEN_FIRST, &m->store, &err) != VG_OK) {
@@ -433,7 +435,7 @@ int fc_master_run(conf_t *c, const char *config_path)
         unlink(m.unix_path);
         free(m.unix_path);
     }
-    fc_master_stop_all(&m);
+    fc_master_stop_all(&m, FC_STOP_GRACE_US);
     fc_stats_set_workers(0);
     store_close(m.store);
     fc_stats_close();

@@ -6,11 +6,13 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +68,19 @@ static int store_pid_dead(pid_t pid)
     return p[2] == 'Z' || p[2] == 'X';
 }
 
+/* While failchk runs: where to leave it once it has run too long. Berkeley DB's failchk waits
+ * for a region mutex a dead process still holds, asking is_alive again and again and never
+ * giving up; is_alive is the one place vigil gets control back. */
+static sigjmp_buf *store_failchk_escape;
+static int64_t store_failchk_deadline_us;
+
+/* The longest failchk may take before the environment is treated as needing recovery. */
+#define STORE_FAILCHK_MAX_US (10 * 1000000)
+
 int store_pid_alive(pid_t pid)
 {
+    if (store_failchk_escape != NULL && vg_mono_us() > store_failchk_deadline_us)
+        siglongjmp(*store_failchk_escape, 1);
     if (pid == getpid())
         return 1;
     if (kill(pid, 0) != 0 && errno != EPERM)
@@ -362,10 +375,10 @@ void store_close(store_t *st)
 {
     if (st == NULL)
         return;
-    /* After a panic the handles are dropped, not closed: closing takes the databases' and the
-     * buffer pool's mutexes, and one a dead process held is never released, so a close could
-     * wait for ever (a flush would wait for its pinned buffers too). The recovery that follows
-     * rebuilds the regions; this process's mappings of the old ones stay until it exits. */
+    /* After a panic the database handles are dropped, not closed: closing takes the databases'
+     * and the buffer pool's mutexes, and one a dead process held is never released, so a close
+     * could wait for ever (a flush would wait for its pinned buffers too). The recovery that
+     * follows rebuilds the regions. */
     if (!st->panicked) {
         if (st->series_seq != NULL)
             st->series_seq->close(st->series_seq, 0);
@@ -375,8 +388,12 @@ void store_close(store_t *st)
             if (db != NULL)
                 db->close(db, 0);
         }
-        st->env->close(st->env, 0);
+    } else {
+        /* a panicked environment's close only leaves the DB_REGISTER registry and detaches,
+         * so a recovery in this process can open it again */
+        st->env->set_flags(st->env, DB_PANIC_ENVIRONMENT, 1);
     }
+    st->env->close(st->env, 0);
     if (st->write_fd >= 0)
         close(st->write_fd);
     free(st->home);
@@ -395,7 +412,22 @@ const char *store_home(const store_t *st)
 
 int store_failchk(store_t *st, vg_err_t *err)
 {
-    int rc = st->env->failchk(st->env, 0);
+    sigjmp_buf escape;
+    int rc;
+
+    if (sigsetjmp(escape, 0) != 0) {
+        /* abandoned inside Berkeley DB: this handle must not be used again (store_close drops
+         * it), and the regions need recovery */
+        store_failchk_escape = NULL;
+        st->panicked = 1;
+        return vg_fail(err, VG_EUNAVAIL,
+                       "failchk did not finish in %d s: a dead process holds a region mutex",
+                       STORE_FAILCHK_MAX_US / 1000000);
+    }
+    store_failchk_deadline_us = vg_mono_us() + STORE_FAILCHK_MAX_US;
+    store_failchk_escape = &escape;
+    rc = st->env->failchk(st->env, 0);
+    store_failchk_escape = NULL;
 
     /* EBUSY: failchk could not destroy a mutex the dead process held although its locks and
      * transactions were released (DESIGN.md); only DB_RUNRECOVERY is fatal */
