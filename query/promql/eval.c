@@ -523,6 +523,20 @@ static void pql_acc_add(pql_acc_t *acc, const pql_lset_t *m, int64_t t, double v
     s->p[s->n++] = (store_sample_t){t, v};
 }
 
+/* Adds a step's value at time t: a scalar as the series without labels, a vector sample by
+ * sample. */
+static void pql_acc_value(pql_acc_t *acc, const pql_value_t *v, int64_t t)
+{
+    if (v->type == PQL_VAL_SCALAR) {
+        pql_lset_t none = {NULL, 0};
+
+        pql_acc_add(acc, &none, t, v->v);
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++)
+        pql_acc_add(acc, &v->vec[i].m, t, v->vec[i].v);
+}
+
 static int pql_eval_node(pql_ev_t *ev, const pql_node_t *n, int64_t ts, pql_value_t *out);
 
 /* A subquery's inner values for the whole of a range query: the outer steps' windows
@@ -583,14 +597,7 @@ static int pql_sub_build(pql_ev_t *ev, pql_subcache_t *c)
 
         if ((rc = pql_eval_node(ev, n->subquery.expr, st, &v)) < 0)
             break;
-        if (v.type == PQL_VAL_SCALAR) {
-            pql_lset_t none = {NULL, 0};
-
-            pql_acc_add(&acc, &none, st, v.v);
-        } else {
-            for (size_t i = 0; i < v.n; i++)
-                pql_acc_add(&acc, &v.vec[i].m, st, v.vec[i].v);
-        }
+        pql_acc_value(&acc, &v, st);
         vg_arena_reset(&tmp);
         if ((rc = pql_check_deadline(&ev->r, "subquery evaluation", ev->err)) < 0)
             break;
@@ -642,14 +649,7 @@ static int pql_eval_subquery(pql_ev_t *ev, const pql_node_t *n, int64_t ts, pql_
 
         if ((rc = pql_eval_node(ev, n->subquery.expr, st, &v)) < 0)
             return rc;
-        if (v.type == PQL_VAL_SCALAR) {
-            pql_lset_t none = {NULL, 0};
-
-            pql_acc_add(&acc, &none, st, v.v);
-        } else {
-            for (size_t i = 0; i < v.n; i++)
-                pql_acc_add(&acc, &v.vec[i].m, st, v.vec[i].v);
-        }
+        pql_acc_value(&acc, &v, st);
         if ((rc = pql_check_deadline(&ev->r, "subquery evaluation", ev->err)) < 0)
             return rc;
     }
@@ -1867,14 +1867,7 @@ int pql_eval(const pql_eval_opts_t *o, const pql_node_t *root, pql_value_t *out,
 
         if ((rc = pql_eval_node(&ev, root, ts, &v)) < 0)
             break;
-        if (v.type == PQL_VAL_SCALAR) {
-            pql_lset_t none = {NULL, 0};
-
-            pql_acc_add(&acc, &none, ts, v.v);
-        } else {
-            for (size_t i = 0; i < v.n; i++)
-                pql_acc_add(&acc, &v.vec[i].m, ts, v.vec[i].v);
-        }
+        pql_acc_value(&acc, &v, ts);
         vg_arena_reset(&step);
         if ((rc = pql_check_deadline(&ev.r, "range query evaluation", err)) < 0)
             break;

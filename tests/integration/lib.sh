@@ -65,6 +65,17 @@ t_conf() {
     echo "$T_DIR/$name/vigil.conf"
 }
 
+# Starts a private nginx (conf/nginx.conf filled in) on a free port in front of the FastCGI
+# socket $1, with vigil's max_body_mb $2; sets T_PORT and waits until /healthz answers.
+t_start_nginx() {
+    T_PORT=$(vigil_free_port)
+    mkdir -p "$T_DIR/nginx"
+    vigil_nginx_conf "$T_DIR/nginx" "127.0.0.1:$T_PORT" "unix:$1" "$2" >"$T_DIR/nginx/nginx.conf"
+    /usr/sbin/nginx -p "$T_DIR/nginx" -c "$T_DIR/nginx/nginx.conf" -e "$T_DIR/nginx/error.log" &
+    T_PIDS+=($!)
+    vigil_wait_http "http://127.0.0.1:$T_PORT/healthz" 200 10
+}
+
 # Starts a master on unix socket $2 with config $1 and $3 workers (none: the config's number);
 # waits for the socket.
 t_start_master() {

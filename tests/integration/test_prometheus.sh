@@ -10,13 +10,9 @@
 conf=$(t_conf prom VIGIL_FCGI_MAX_BODY_MB=64 VIGIL_FCGI_MAX_DECODED_MB=8 VIGIL_PROMETHEUS_ADMIN_API=on)
 sock=$T_DIR/prom.sock
 t_start_master "$conf" "$sock" 2 || exit 1
-port=$(vigil_free_port)
-mkdir -p "$T_DIR/nginx"
-vigil_nginx_conf "$T_DIR/nginx" "127.0.0.1:$port" "unix:$sock" 64 >"$T_DIR/nginx/nginx.conf"
-/usr/sbin/nginx -p "$T_DIR/nginx" -c "$T_DIR/nginx/nginx.conf" -e "$T_DIR/nginx/error.log" &
-T_PIDS+=($!)
+t_check "nginx and vigil come up" t_start_nginx "$sock" 64
+port=$T_PORT
 url=http://127.0.0.1:$port/prometheus/api/v1
-t_check "nginx and vigil come up" vigil_wait_http "http://127.0.0.1:$port/healthz" 200 10
 
 # 20 series x 50 samples, out of order and with 1970 and 2024 timestamps
 /usr/bin/python3 - "$T_DIR/data.prom" <<'PY'

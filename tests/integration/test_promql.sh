@@ -8,14 +8,10 @@
 conf=$(t_conf promql VIGIL_QUERY_MAX_SAMPLES=5000)
 sock=$T_DIR/promql.sock
 t_start_master "$conf" "$sock" 2 || exit 1
-port=$(vigil_free_port)
-mkdir -p "$T_DIR/nginx"
-vigil_nginx_conf "$T_DIR/nginx" "127.0.0.1:$port" "unix:$sock" 32 >"$T_DIR/nginx/nginx.conf"
-/usr/sbin/nginx -p "$T_DIR/nginx" -c "$T_DIR/nginx/nginx.conf" -e "$T_DIR/nginx/error.log" &
-T_PIDS+=($!)
+t_check "nginx and vigil come up" t_start_nginx "$sock" 32
+port=$T_PORT
 base=http://127.0.0.1:$port/prometheus
 url=$base/api/v1
-t_check "nginx and vigil come up" vigil_wait_http "http://127.0.0.1:$port/healthz" 200 10
 
 # two counters at 15 s for 10 minutes from t=1700000000 s: job a grows 1/s, job b 2/s
 /usr/bin/python3 -c '
