@@ -26,6 +26,9 @@ import sys
 import threading
 import time
 import urllib.parse
+# the /proc readers bench/store uses, from its helper beside this file
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from store_gen import children, private_dirty_kb  # noqa: E402
 
 BODY_LIMIT = 8 << 20  # bytes per import body
 EPSILON = 1e-6  # relative tolerance of value comparisons
@@ -689,26 +692,6 @@ def cmd_bench_queries(a):
 # ---------------------------------------------------------------------------------------------
 # memory during one query
 # ---------------------------------------------------------------------------------------------
-
-def children(pid):
-    try:
-        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
-            return [int(x) for x in f.read().split()]
-    except OSError:
-        return []
-
-
-def private_dirty_kb(pid):
-    """The Private_Dirty sum of smaps_rollup, in kB (0 when the process is gone)."""
-    try:
-        with open('/proc/%d/smaps_rollup' % pid) as f:
-            for line in f:
-                if line.startswith('Private_Dirty:'):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
 
 def cmd_watch_query(a):
     """Runs one query `repeat` times on one connection while a thread reads the Private_Dirty
