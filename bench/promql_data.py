@@ -13,6 +13,7 @@
   bench-queries ...            the benchmark queries against vigil and Prometheus, alternating
   watch-query URL ...          one query while sampling the Private_Dirty of a master's children
   count-samples URL ...        the samples a server holds over a span, summed over metric names
+The ones that talk to vigil take --appkey KEY, sent as X-TC-APP-KEY (to vigil only).
 """
 import argparse
 import http.client
@@ -387,13 +388,20 @@ def write_bench(outdir, end_ms, hours=6, step_s=15, instances=25, seed=2):
 # HTTP
 # ---------------------------------------------------------------------------------------------
 
-class Client:
-    """One keep-alive connection to a Prometheus-style API; `base` ends before /api/v1."""
+def appkey_headers(appkey):
+    """The header that carries vigil's appkey; none without a key."""
+    return {'X-TC-APP-KEY': appkey} if appkey else {}
 
-    def __init__(self, base, timeout=300):
+
+class Client:
+    """One keep-alive connection to a Prometheus-style API; `base` ends before /api/v1.
+    `headers` go with every request (vigil's appkey)."""
+
+    def __init__(self, base, timeout=300, headers=None):
         u = urllib.parse.urlsplit(base)
         self.host, self.port, self.prefix = u.hostname, u.port, u.path.rstrip('/')
         self.timeout = timeout
+        self.headers = dict(headers or {})
         self.conn = None
 
     def request(self, method, path, params=None, body=None, headers=None):
@@ -406,7 +414,7 @@ class Client:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             t = time.perf_counter()
             try:
-                self.conn.request(method, url, body=body, headers=headers or {})
+                self.conn.request(method, url, body=body, headers=dict(self.headers, **(headers or {})))
                 r = self.conn.getresponse()
                 data = r.read()
                 secs = time.perf_counter() - t
@@ -431,9 +439,9 @@ class Client:
             self.conn = None
 
 
-def post_bodies(url, files, ctype='text/plain; version=0.0.4'):
+def post_bodies(url, files, ctype='text/plain; version=0.0.4', headers=None):
     """POSTs each file in order on one connection; the first refusal is reported."""
-    c = Client(url)
+    c = Client(url, headers=headers)
     u = urllib.parse.urlsplit(url)
     c.prefix = ''
     path = u.path + ('?' + u.query if u.query else '')
@@ -622,7 +630,7 @@ def result_size(ans):
 
 
 def cmd_bench_queries(a):
-    vig, prom = Client(a.vigil), Client(a.prom)
+    vig, prom = Client(a.vigil, headers=appkey_headers(a.appkey)), Client(a.prom)
     rows, out = [], []
     only = re.compile(a.only) if a.only else None
     exprs = [e for e in BENCH_EXPRS if not only or only.search(e)]
@@ -697,7 +705,7 @@ def cmd_watch_query(a):
     """Runs one query `repeat` times on one connection while a thread reads the Private_Dirty
     of every child of the master (its workers) every `interval` s."""
     params = json.loads(a.params)
-    c = Client(a.url)
+    c = Client(a.url, headers=appkey_headers(a.appkey))
     c.request('GET', '/api/v1/query', {'query': '1', 'time': '0'})  # the connection is up
     stop = threading.Event()
     trace = []
@@ -737,7 +745,7 @@ def cmd_watch_query(a):
 
 def cmd_count_samples(a):
     """sum(count_over_time(name[range])) at `time` for every metric name the server lists."""
-    c = Client(a.url)
+    c = Client(a.url, headers=appkey_headers(a.appkey))
     st, data, _ = c.request('GET', '/api/v1/label/__name__/values')
     ans = parse_answer(st, data)
     if not ans['ok']:
@@ -778,6 +786,7 @@ def main():
     s = sub.add_parser('load')
     s.add_argument('url', help='the import URL')
     s.add_argument('dir', help='the dataset dir (its import/*.prom)')
+    s.add_argument('--appkey', help='sent as X-TC-APP-KEY')
     s = sub.add_parser('bench-queries')
     s.add_argument('--vigil', required=True, help='base URL before /api/v1, e.g. http://h:p/prometheus')
     s.add_argument('--prom', required=True)
@@ -788,6 +797,7 @@ def main():
                    'longer than BUDGET/reps seconds (0: always --reps)')
     s.add_argument('--tolerance', type=float, default=EPSILON)
     s.add_argument('--only', help='only expressions matching this regex')
+    s.add_argument('--appkey', help='sent as X-TC-APP-KEY to --vigil (not to --prom)')
     s.add_argument('--out', required=True)
     s = sub.add_parser('watch-query')
     s.add_argument('url', help='base URL before /api/v1')
@@ -796,10 +806,12 @@ def main():
     s.add_argument('--repeat', type=int, default=1)
     s.add_argument('--interval', type=float, default=0.01)
     s.add_argument('--trace')
+    s.add_argument('--appkey', help='sent as X-TC-APP-KEY')
     s = sub.add_parser('count-samples')
     s.add_argument('url', help='base URL before /api/v1')
     s.add_argument('--time', type=int, required=True)
     s.add_argument('--range', type=int, required=True, help='seconds')
+    s.add_argument('--appkey', help='sent as X-TC-APP-KEY (vigil only)')
     a = p.parse_args()
 
     if a.cmd in ('demo', 'bench'):
@@ -814,7 +826,7 @@ def main():
     elif a.cmd == 'load':
         d = os.path.join(a.dir, 'import')
         files = [os.path.join(d, f) for f in sorted(os.listdir(d)) if f.endswith('.prom')]
-        json.dump(post_bodies(a.url, files), sys.stdout)
+        json.dump(post_bodies(a.url, files, headers=appkey_headers(a.appkey)), sys.stdout)
         print()
     elif a.cmd == 'bench-queries':
         cmd_bench_queries(a)

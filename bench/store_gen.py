@@ -12,6 +12,7 @@
   send URL DIR KIND ...   sends DIR/g*/w*.KIND, one thread and connection per group, in order
   latency URL PATH ...    sequential GETs on one connection: median and p99
   watch-post URL FILE ... POSTs FILE while sampling the Private_Dirty of a master's children
+send, latency and watch-post take --appkey KEY: vigil's appkey, sent as X-TC-APP-KEY.
 """
 import argparse
 import http.client
@@ -265,6 +266,11 @@ def cmd_big_expo(a):
     print()
 
 
+def auth(a):
+    """The header that carries vigil's appkey (--appkey); none without it."""
+    return {'X-TC-APP-KEY': a.appkey} if a.appkey else {}
+
+
 def connect(url, timeout):
     u = urllib.parse.urlsplit(url)
     return http.client.HTTPConnection(u.hostname, u.port, timeout=timeout), u
@@ -281,7 +287,7 @@ def cmd_send(a):
     cond = threading.Condition()
     results = []
     lock = threading.Lock()
-    headers = CTYPES[a.kind.split('.')[0]]
+    headers = dict(CTYPES[a.kind.split('.')[0]], **auth(a))
 
     def run(gi):
         conn, u = connect(a.url, a.timeout)
@@ -353,7 +359,7 @@ def cmd_latency(a):
     times, failed, size, count = [], 0, 0, None
     for i in range(a.warm + a.n):
         t = time.perf_counter()
-        conn.request('GET', a.path)
+        conn.request('GET', a.path, headers=auth(a))
         r = conn.getresponse()
         body = r.read()
         dt = time.perf_counter() - t
@@ -418,7 +424,7 @@ def cmd_watch_post(a):
     t = time.perf_counter()
     try:
         conn.request('POST', u.path + ('?' + u.query if u.query else ''), body=body,
-                     headers=CTYPES['prom'])
+                     headers=dict(CTYPES['prom'], **auth(a)))
         r = conn.getresponse()
         text = r.read()
         status = r.status
@@ -482,12 +488,14 @@ def main():
     s.add_argument('--expect', type=int, default=204, help='the status that counts as success')
     s.add_argument('--lag', type=int, default=8)
     s.add_argument('--timeout', type=float, default=120)
+    s.add_argument('--appkey', help='sent as X-TC-APP-KEY')
     s = sub.add_parser('latency')
     s.add_argument('url')
     s.add_argument('path')
     s.add_argument('--n', type=int, default=20)
     s.add_argument('--warm', type=int, default=2)
     s.add_argument('--timeout', type=float, default=60)
+    s.add_argument('--appkey', help='sent as X-TC-APP-KEY')
     s = sub.add_parser('watch-post')
     s.add_argument('url')
     s.add_argument('file')
@@ -495,6 +503,7 @@ def main():
     s.add_argument('--interval', type=float, default=0.01)
     s.add_argument('--trace', required=True)
     s.add_argument('--timeout', type=float, default=300)
+    s.add_argument('--appkey', help='sent as X-TC-APP-KEY')
     a = p.parse_args()
     {'series-bodies': cmd_series_bodies, 'lp-bodies': cmd_lp_bodies,
      'catalog-bodies': cmd_catalog_bodies, 'big-expo': cmd_big_expo, 'send': cmd_send,

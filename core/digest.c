@@ -3,6 +3,7 @@
 #include "digest.h"
 
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,4 +18,32 @@ void vg_sha256_hex(const void *p, size_t n, char out[65])
     }
     for (unsigned i = 0; i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+long vg_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap)
+{
+    size_t pad = 0;
+    int n;
+
+    if (len == 0)
+        return 0;
+    if (len % 4 != 0 || len / 4 * 3 > cap || len > (size_t)INT32_MAX)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+
+        if (c == '=') {
+            /* padding only at the end, at most two */
+            if (i < len - 2 || (i == len - 2 && in[len - 1] != '='))
+                return -1;
+            pad++;
+        } else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '+' || c == '/')) {
+            return -1;
+        }
+    }
+    n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+    if (n < 0 || (size_t)n < pad)
+        return -1;
+    return (long)((size_t)n - pad);
 }

@@ -1,4 +1,5 @@
-/* core/digest.h - SHA-256 (libcrypto), for storing secrets such as appkeys only as digests.
+/* core/digest.h - SHA-256 (libcrypto), for storing secrets such as appkeys only as
+ * digests, and base64 for the credentials of HTTP Basic auth.
  * SPDX-License-Identifier: MIT */
 #ifndef VG_DIGEST_H
 #define VG_DIGEST_H
@@ -7,5 +8,10 @@
 
 /* Writes the lowercase hex SHA-256 of p[0..n) and a NUL into out. */
 void vg_sha256_hex(const void *p, size_t n, char out[65]);
+
+/* Decodes standard base64 (RFC 4648 alphabet, '=' padding required) into out, which holds cap
+ * bytes (len / 4 * 3 suffice). Returns the decoded length, or -1 for bad input or too small an
+ * out. */
+long vg_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap);
 
 #endif

@@ -40,6 +40,7 @@ typedef struct req {
     const conf_t *conf;
     store_t *store;          /* NULL when the store could not be opened */
     const char *store_error; /* why store is NULL */
+    const char *project;     /* the tenant: set by appkey auth (fcgi/auth.h), else NULL */
 
     const char *method;  /* as sent */
     unsigned method_bit; /* M_* */

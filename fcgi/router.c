@@ -3,15 +3,17 @@
  * SPDX-License-Identifier: MIT */
 #include "router.h"
 
+#include "auth.h"
 #include "core/log.h"
 
 #include <string.h>
 
-extern const api_t vigil_api, prom_api, kap_api, kap_write_api;
+extern const api_t vigil_api, prom_api, kap_api, kap_write_api, sysmon_api;
 
 const api_t *const fc_apis[] = {
-    &prom_api,  &kap_api, &kap_write_api,
-    &vigil_api, /* vigil's own: the owner of every path no other API claims; keep it last */
+    &prom_api,   &kap_api,   &kap_write_api,
+    &sysmon_api, &vigil_api, /* vigil's own: the owner of every path no other API claims; keep it
+                                last */
     NULL,
 };
 
@@ -136,6 +138,10 @@ void fc_dispatch(req_t *req, resp_t *resp, const fc_match_t *m)
     if (m->route->needs_store && req->store == NULL) {
         vg_fail(&err, VG_EUNAVAIL, "store unavailable: %s",
                 req->store_error ? req->store_error : "not open");
+        fc_render_error(req, resp, m, &err);
+        return;
+    }
+    if (m->route->auth == AUTH_APPKEY && (rc = fc_auth_appkey(req, &err)) != VG_OK) {
         fc_render_error(req, resp, m, &err);
         return;
     }

@@ -10,7 +10,10 @@
 /* 0 after writing the response, < 0 (a VG_E* code with err filled) for the API's renderer. */
 typedef int (*route_fn)(req_t *req, resp_t *resp, vg_err_t *err);
 
-enum { AUTH_NONE = 0 };
+enum {
+    AUTH_NONE = 0,
+    AUTH_APPKEY, /* fcgi/auth.h: the appkey's project becomes req->project (implies the store) */
+};
 
 /* err->subcode of the router's own 404 and 405 (no route), so renderers can tell them from a
  * handler's "not found" */

@@ -79,6 +79,12 @@ int store_res_del(store_t *st, store_txn_t *txn, const char *kind, const char *i
 int store_res_list(store_t *st, store_txn_t *txn, const char *kind, store_res_fn fn, void *arg,
                    vg_err_t *err)
 {
+    return store_res_list_prefix(st, txn, kind, "", fn, arg, err);
+}
+
+int store_res_list_prefix(store_t *st, store_txn_t *txn, const char *kind, const char *prefix,
+                          store_res_fn fn, void *arg, vg_err_t *err)
+{
     char kb[1024], pfx[1024];
     size_t plen;
     DBC *cur;
@@ -86,8 +92,8 @@ int store_res_list(store_t *st, store_txn_t *txn, const char *kind, store_res_fn
     u_int32_t op = DB_SET_RANGE;
     int rc;
 
-    if ((rc = store_res_key(st, &k, pfx, kind, "", 1, err)) != VG_OK)
-        return rc;
+    if ((rc = store_res_key(st, &k, pfx, kind, prefix, 0, err)) != VG_OK)
+        return rc == VG_ENOTFOUND ? VG_OK : rc; /* a prefix too long to be stored lists nothing */
     plen = k.size;
     memcpy(kb, pfx, plen);
     if ((rc = store_rc(st, st->resources->cursor(st->resources, txn, &cur, 0), "cursor", err)) < 0)
@@ -106,7 +112,10 @@ int store_res_list(store_t *st, store_txn_t *txn, const char *kind, store_res_fn
         char id[1024];
         char *doc = vg_xmalloc(v.size + 1);
 
-        snprintf(id, sizeof id, "%.*s", (int)(k.size - plen), (char *)k.data + plen);
+        /* the id as stored: the kind's prefix off, the id prefix kept */
+        size_t kl = strlen(kind) + 1;
+
+        snprintf(id, sizeof id, "%.*s", (int)(k.size - kl), (char *)k.data + kl);
         memcpy(doc, v.data, v.size);
         doc[v.size] = '\0';
         free(v.data);

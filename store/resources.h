@@ -1,5 +1,6 @@
 /* store/resources.h - the `resources` database: small JSON documents keyed by (kind, id) -
- * appkeys now; jobs, targets, tasks, devices and the rest as their APIs arrive.
+ * appkeys, servers, jobs and targets (store/inventory.h); tasks, devices and the rest as their
+ * APIs arrive.
  * SPDX-License-Identifier: MIT */
 #ifndef STORE_RESOURCES_H
 #define STORE_RESOURCES_H
@@ -21,5 +22,9 @@ int store_res_del(store_t *st, store_txn_t *txn, const char *kind, const char *i
 typedef int (*store_res_fn)(const char *id, const char *doc, size_t len, void *arg);
 int store_res_list(store_t *st, store_txn_t *txn, const char *kind, store_res_fn fn, void *arg,
                    vg_err_t *err);
+
+/* As store_res_list, for the documents whose id starts with prefix. */
+int store_res_list_prefix(store_t *st, store_txn_t *txn, const char *kind, const char *prefix,
+                          store_res_fn fn, void *arg, vg_err_t *err);
 
 #endif

@@ -22,4 +22,9 @@ int ctl_import(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *er
  * millisecond timestamps on stdout. */
 int ctl_dump(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
 
+/* `vigilctl appkey create|add|list|revoke` and `vigilctl server add|remove|list`
+ * (tools/sysmon.c). */
+int ctl_appkey(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
+int ctl_server(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
+
 #endif

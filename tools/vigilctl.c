@@ -3,12 +3,9 @@
  * on it in ordinary transactions, so it is safe against a live instance.
  * SPDX-License-Identifier: MIT */
 #include "conf/conf.h"
-#include "core/digest.h"
-#include "core/json.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "ctl.h"
-#include "store/resources.h"
 #include "store/store.h"
 #include "store/stream.h"
 
@@ -25,8 +22,16 @@ static void ctl_usage(FILE *f)
             "  status                          store statistics\n"
             "  checkpoint                      checkpoint and drop unneeded log files\n"
             "  compact                         fill the series databases' pages, free the rest\n"
-            "  appkey add --project P --key K  register an appkey for project P\n"
-            "  appkey list                     list appkeys (digests only)\n"
+            "  appkey create --project P       make a random appkey for project P; prints it last\n"
+            "  appkey add --project P --key K  register a chosen key (8+ characters) for P\n"
+            "  appkey list                     list appkeys (projects and digest prefixes)\n"
+            "  appkey revoke KEY|sha256:HEX    revoke a key, by itself or by its digest prefix\n"
+            "  server add [--project P] --host-id H --name N --ip IP [--instance-id I]\n"
+            "         [--region kr|kr2|us|jp]\n"
+            "      add or replace a host of P (default: [store] default_project) that the\n"
+            "      sysmon API lists and targets scrape (region default kr)\n"
+            "  server remove [--project P] --host-id H\n"
+            "  server list [--project P]\n"
             "  import [--project P] [--format auto|prom|openmetrics|influx] [--db DB] [--rp RP]\n"
             "         [--precision n|u|ms|s|m|h] [--batch-mb N] FILE\n"
             "      store FILE (- for stdin) in project P (default: [store] default_project), in\n"
@@ -47,91 +52,6 @@ static void ctl_usage(FILE *f)
             "      print the samples of the matching series with start <= t <= end (RFC 3339 or\n"
             "      unix seconds; unbounded by default) as `name{label=\"value\",...} value ms`\n"
             "      lines, which import back to the same samples (metadata is not dumped).\n");
-}
-
-typedef struct {
-    const char *project, *digest;
-    char created[40];
-} ctl_appkey_t;
-
-static int ctl_appkey_put(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    ctl_appkey_t *a = arg;
-    json_object *o = json_object_new_object();
-    size_t len;
-    const char *text;
-    int rc;
-
-    json_object_object_add(o, "project", json_object_new_string(a->project));
-    json_object_object_add(o, "created", json_object_new_string(a->created));
-    text = vg_json_text(o, &len);
-    rc = store_res_put(st, txn, "appkey", a->digest, text, len, err);
-    json_object_put(o);
-    return rc;
-}
-
-static int ctl_appkey_print(const char *id, const char *doc, size_t len, void *arg)
-{
-    json_object *o = json_tokener_parse(doc), *p = NULL, *c = NULL;
-
-    (void)len;
-    (void)arg;
-    if (o != NULL) {
-        json_object_object_get_ex(o, "project", &p);
-        json_object_object_get_ex(o, "created", &c);
-    }
-    printf("%-24s %-24s sha256:%.16s...\n", p ? json_object_get_string(p) : "?",
-           c ? json_object_get_string(c) : "?", id);
-    json_object_put(o);
-    return 0;
-}
-
-static int ctl_appkey_list(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    (void)arg;
-    printf("%-24s %-24s %s\n", "PROJECT", "CREATED", "KEY");
-    return store_res_list(st, txn, "appkey", ctl_appkey_print, NULL, err);
-}
-
-static int ctl_appkey(store_t *st, int argc, char **argv, vg_err_t *err)
-{
-    static const struct option opts[] = {{"project", required_argument, NULL, 'p'},
-                                         {"key", required_argument, NULL, 'k'},
-                                         {NULL, 0, NULL, 0}};
-    ctl_appkey_t a = {0};
-    const char *key = NULL;
-    char digest[65];
-    int opt;
-
-    if (argc < 2) {
-        ctl_usage(stderr);
-        return vg_fail(err, VG_EINVAL, "appkey: missing subcommand");
-    }
-    if (strcmp(argv[1], "list") == 0)
-        return store_txn_run(st, ctl_appkey_list, NULL, err);
-    if (strcmp(argv[1], "add") != 0)
-        return vg_fail(err, VG_EINVAL, "appkey: unknown subcommand \"%s\"", argv[1]);
-    optind = 2;
-    while ((opt = getopt_long(argc, argv, "p:k:", opts, NULL)) != -1) {
-        if (opt == 'p')
-            a.project = optarg;
-        else if (opt == 'k')
-            key = optarg;
-        else
-            return vg_fail(err, VG_EINVAL, "appkey add: bad option");
-    }
-    if (a.project == NULL || *a.project == '\0' || key == NULL || *key == '\0')
-        return vg_fail(err, VG_EINVAL, "appkey add needs --project and --key");
-    if (strlen(key) < 8)
-        return vg_fail(err, VG_EINVAL, "appkey add: a key needs at least 8 characters");
-    vg_sha256_hex(key, strlen(key), digest);
-    a.digest = digest;
-    vg_rfc3339_format(vg_now_ms(), a.created, sizeof a.created);
-    int rc = store_txn_run(st, ctl_appkey_put, &a, err);
-
-    if (rc == VG_OK)
-        printf("appkey for project %s stored (sha256:%.16s...)\n", a.project, digest);
-    return rc;
 }
 
 static int ctl_compact(store_t *st, vg_err_t *err)
@@ -214,7 +134,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "status") != 0 && strcmp(cmd, "checkpoint") != 0 &&
         strcmp(cmd, "compact") != 0 && strcmp(cmd, "appkey") != 0 && strcmp(cmd, "import") != 0 &&
-        strcmp(cmd, "dump") != 0) {
+        strcmp(cmd, "dump") != 0 && strcmp(cmd, "server") != 0) {
         fprintf(stderr, "vigilctl: unknown command \"%s\"\n", cmd);
         ctl_usage(stderr);
         conf_fini(&c);
@@ -235,8 +155,10 @@ int main(int argc, char **argv)
         rc = ctl_import(&c, st, argc - optind, argv + optind, &err);
     else if (strcmp(cmd, "dump") == 0)
         rc = ctl_dump(&c, st, argc - optind, argv + optind, &err);
+    else if (strcmp(cmd, "server") == 0)
+        rc = ctl_server(&c, st, argc - optind, argv + optind, &err);
     else
-        rc = ctl_appkey(st, argc - optind, argv + optind, &err);
+        rc = ctl_appkey(&c, st, argc - optind, argv + optind, &err);
     if (rc != VG_OK && err.subcode != CTL_SUB_REPORTED)
         fprintf(stderr, "vigilctl: %s\n", err.msg);
     store_close(st);

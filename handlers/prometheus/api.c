@@ -20,8 +20,8 @@ int prom_success(resp_t *resp, json_object *data)
 
 const char *prom_project(const req_t *req)
 {
-    /* until appkeys map to projects, every /prometheus request uses the default project */
-    return req->conf->store_default_project;
+    /* every route here authenticates, which sets the appkey's project */
+    return req->project != NULL ? req->project : req->conf->store_default_project;
 }
 
 int prom_param_time(const req_t *req, const char *name, int64_t def, int64_t *ms, vg_err_t *err)
@@ -77,6 +77,8 @@ static int prom_render_error(req_t *req, resp_t *resp, const vg_err_t *err)
         return resp_text(resp, vg_err_http_status(err->code), "text/plain; charset=utf-8", text,
                          strlen(text));
     }
+    if (err->code == VG_EAUTH)
+        resp_header(resp, "WWW-Authenticate", "Basic realm=\"vigil\"");
     o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_string("error"));
     json_object_object_add(o, "errorType", json_object_new_string(prom_error_type(err->code)));
@@ -85,28 +87,75 @@ static int prom_render_error(req_t *req, resp_t *resp, const vg_err_t *err)
 }
 
 static const route_t prom_routes[] = {
-    {.methods = M_GET, .path = "/api/v1/status/buildinfo", .fn = prom_buildinfo},
-    {.methods = M_GET | M_POST, .path = "/api/v1/labels", .fn = prom_labels, .needs_store = 1},
+    {.methods = M_GET,
+     .path = "/api/v1/status/buildinfo",
+     .fn = prom_buildinfo,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
+    {.methods = M_GET | M_POST,
+     .path = "/api/v1/labels",
+     .fn = prom_labels,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
     {.methods = M_GET,
      .path = "/api/v1/label/{name}/values",
      .fn = prom_label_values,
+     .auth = AUTH_APPKEY,
      .needs_store = 1},
-    {.methods = M_GET, .path = "/api/v1/metadata", .fn = prom_metadata, .needs_store = 1},
-    {.methods = M_GET | M_POST, .path = "/api/v1/series", .fn = prom_series, .needs_store = 1},
-    {.methods = M_POST, .path = "/api/v1/import/prometheus", .fn = prom_import, .needs_store = 1},
-    {.methods = M_POST, .path = "/api/v1/write", .fn = prom_remote_write, .needs_store = 1},
-    {.methods = M_GET | M_POST, .path = "/api/v1/query", .fn = prom_query, .needs_store = 1},
+    {.methods = M_GET,
+     .path = "/api/v1/metadata",
+     .fn = prom_metadata,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
+    {.methods = M_GET | M_POST,
+     .path = "/api/v1/series",
+     .fn = prom_series,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
+    {.methods = M_POST,
+     .path = "/api/v1/import/prometheus",
+     .fn = prom_import,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
+    {.methods = M_POST,
+     .path = "/api/v1/write",
+     .fn = prom_remote_write,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
+    {.methods = M_GET | M_POST,
+     .path = "/api/v1/query",
+     .fn = prom_query,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
     {.methods = M_GET | M_POST,
      .path = "/api/v1/query_range",
      .fn = prom_query_range,
+     .auth = AUTH_APPKEY,
      .needs_store = 1},
-    {.methods = M_GET | M_POST, .path = "/api/v1/format_query", .fn = prom_format_query},
-    {.methods = M_GET | M_POST, .path = "/api/v1/query_exemplars", .fn = prom_query_exemplars},
-    {.methods = M_GET, .path = "/api/v1/rules", .fn = prom_rules},
-    {.methods = M_GET, .path = "/api/v1/alerts", .fn = prom_alerts},
+    {.methods = M_GET | M_POST,
+     .path = "/api/v1/format_query",
+     .fn = prom_format_query,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
+    {.methods = M_GET | M_POST,
+     .path = "/api/v1/query_exemplars",
+     .fn = prom_query_exemplars,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
+    {.methods = M_GET,
+     .path = "/api/v1/rules",
+     .fn = prom_rules,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
+    {.methods = M_GET,
+     .path = "/api/v1/alerts",
+     .fn = prom_alerts,
+     .auth = AUTH_APPKEY,
+     .needs_store = 1},
     {.methods = M_POST | M_PUT,
      .path = "/api/v1/admin/tsdb/delete_series",
      .fn = prom_delete_series,
+     .auth = AUTH_APPKEY,
      .needs_store = 1},
     {0},
 };

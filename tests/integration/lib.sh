@@ -65,6 +65,14 @@ t_conf() {
     echo "$T_DIR/$name/vigil.conf"
 }
 
+# Registers a new random appkey for project $2 in the store of config $1 and prints it.
+t_appkey() {
+    local key
+    key=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    "$BIN/vigilctl" --config "$1" appkey add --project "$2" --key "$key" >/dev/null || return 1
+    echo "$key"
+}
+
 # Starts a private nginx (conf/nginx.conf filled in) on a free port in front of the FastCGI
 # socket $1, with vigil's max_body_mb $2; sets T_PORT and waits until /healthz answers.
 t_start_nginx() {

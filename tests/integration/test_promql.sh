@@ -10,8 +10,11 @@ sock=$T_DIR/promql.sock
 t_start_master "$conf" "$sock" 2 || exit 1
 t_check "nginx and vigil come up" t_start_nginx "$sock" 32
 port=$T_PORT
-base=http://127.0.0.1:$port/prometheus
-url=$base/api/v1
+key=$(t_appkey "$conf" default) || exit 1
+auth=(-H "X-TC-APP-KEY: $key")
+# promtool cannot send headers: it authenticates with the appkey as the Basic password
+base=http://default:$key@127.0.0.1:$port/prometheus
+url=http://127.0.0.1:$port/prometheus/api/v1
 
 # two counters at 15 s for 10 minutes from t=1700000000 s: job a grows 1/s, job b 2/s
 /usr/bin/python3 -c '
@@ -19,7 +22,7 @@ for job, slope in (("a", 1), ("b", 2)):
     for i in range(41):
         print("http_requests_total{job=\"%s\",instance=\"i1\"} %d %d" % (job, slope * 15 * i, (1700000000 + 15 * i) * 1000))
 ' >"$T_DIR/data.prom"
-code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' \
+code=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' \
     --data-binary @"$T_DIR/data.prom" "$url/import/prometheus")
 t_eq "the data imports" "$code" 204
 
@@ -37,16 +40,16 @@ t_eq "promtool: series" \
 t_eq "promtool: label values" \
     "$(promtool query labels --start=1700000000 --end=1700000600 "$base" job 2>&1)" "$(printf 'a\nb')"
 
-got=$(curl -s "$url/query" --data-urlencode 'query=sum(rate(http_requests_total[5m]) by (job)' \
+got=$(curl -s "${auth[@]}" "$url/query" --data-urlencode 'query=sum(rate(http_requests_total[5m]) by (job)' \
     -w ' %{http_code}')
 t_eq "a malformed query is a 400 with its position" "$got" \
     '{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:35: parse error: unexpected <by> in aggregation"} 400'
-got=$(curl -s "$url/query_range" --data-urlencode 'query=http_requests_total' \
+got=$(curl -s "${auth[@]}" "$url/query_range" --data-urlencode 'query=http_requests_total' \
     -d start=1700000000 -d end=1700000600 -d step=0.01 -w ' %{http_code}')
 t_eq "more than 11,000 points per series is refused" "$got" \
     '{"status":"error","errorType":"bad_data","error":"exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"} 400'
 # the limit counts the points a query loads: 82 here, 6000 for wide[1h] below
-got=$(curl -s -o /dev/null -w '%{http_code}' "$url/query_range" \
+got=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' "$url/query_range" \
     --data-urlencode 'query=count_over_time(http_requests_total[1d])' \
     -d start=1600000000 -d end=1800000000 -d step=1d)
 t_eq "a query within the sample limit answers" "$got" 200
@@ -54,16 +57,16 @@ t_eq "a query within the sample limit answers" "$got" 200
 for s in range(100):
     for i in range(60):
         print("wide{s=\"%d\"} %d %d" % (s, i, (1700000000 + 15 * i) * 1000))
-' | curl -s -o /dev/null -H 'Content-Type: text/plain' --data-binary @- "$url/import/prometheus"
-got=$(curl -s "$url/query" --data-urlencode 'query=sum(count_over_time(wide[1h]))' \
+' | curl -s "${auth[@]}" -o /dev/null -H 'Content-Type: text/plain' --data-binary @- "$url/import/prometheus"
+got=$(curl -s "${auth[@]}" "$url/query" --data-urlencode 'query=sum(count_over_time(wide[1h]))' \
     -d time=1700000900 -w ' %{http_code}')
 t_eq "one past [query] max_samples is a 422" "$got" \
     '{"status":"error","errorType":"execution","error":"query processing would load too many samples into memory in query execution"} 422'
-got=$(curl -s -o /dev/null -w '%{http_code}' "$url/query" \
+got=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' "$url/query" \
     --data-urlencode 'query=sum(rate(http_requests_total[5m]))' -d time=1700000600 -d timeout=0.000001)
 t_eq "a query past its timeout is a 503" "$got" 503
 for _ in 1 2 3 4; do # every worker
-    got=$(curl -s -o /dev/null -w '%{http_code}' "$url/query" \
+    got=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' "$url/query" \
         --data-urlencode 'query=sum(rate(http_requests_total[5m]))' -d time=1700000600)
     [ "$got" = 200 ] || break
 done

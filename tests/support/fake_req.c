@@ -75,7 +75,7 @@ int test_request(fc_worker_t *w, const char *method, const char *path, const cha
                  const char *ct, const char *body, char **out)
 {
     char m[64], p[512], q[2048], c[256], l[64];
-    const char *params[] = {m, p, q, c, l, NULL};
+    const char *params[] = {m, p, q, c, l, TEST_APPKEY_HEADER, NULL};
     test_resp_t r;
     int status;
 

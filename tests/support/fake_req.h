@@ -8,6 +8,10 @@
 
 #include <stddef.h>
 
+/* The appkey handler_fixture registers for [store] default_project; test_request sends it. */
+#define TEST_APPKEY        "test-appkey-0001"
+#define TEST_APPKEY_HEADER "HTTP_X_TC_APP_KEY=" TEST_APPKEY
+
 typedef struct {
     int status;
     char *head; /* the response head, "Status: ..." through the blank line */

@@ -2,7 +2,17 @@
  * SPDX-License-Identifier: MIT */
 #include "handler_fixture.h"
 
+#include "fake_req.h"
+#include "store/inventory.h"
+
 #include <stdlib.h>
+
+static int test_handler_key(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    const conf_t *c = arg;
+
+    return inv_appkey_add(st, txn, c->store_default_project, TEST_APPKEY, 0, err);
+}
 
 int test_handler_setup(void **state)
 {
@@ -13,7 +23,8 @@ int test_handler_setup(void **state)
         return -1;
     t->w.conf = &t->fx->conf;
     vg_arena_init(&t->w.arena, 0);
-    if (store_open(&t->fx->conf, STORE_OPEN_FIRST, &t->w.store, &err) != VG_OK)
+    if (store_open(&t->fx->conf, STORE_OPEN_FIRST, &t->w.store, &err) != VG_OK ||
+        store_txn_run(t->w.store, test_handler_key, &t->fx->conf, &err) != VG_OK)
         return -1;
     *state = t;
     return 0;

@@ -12,7 +12,7 @@ typedef struct {
     fc_worker_t w;    /* w.store is open (STORE_OPEN_FIRST) */
 } test_handler_t;
 
-/* *state becomes a test_handler_t. */
+/* *state becomes a test_handler_t; TEST_APPKEY is registered for [store] default_project. */
 int test_handler_setup(void **state);
 int test_handler_teardown(void **state);
 

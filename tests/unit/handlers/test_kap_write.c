@@ -74,7 +74,7 @@ static void test_kap_cases(void **state)
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char m[64], p[256], q[256], l[64];
-        const char *params[] = {m, p, q, l, NULL};
+        const char *params[] = {m, p, q, l, TEST_APPKEY_HEADER, NULL};
         const char *body = cases[i].body;
         test_resp_t r;
         vg_err_t err = {0};

@@ -90,7 +90,7 @@ static void test_prom_cases(void **state)
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char m[64], p[256], q[256];
-        const char *params[] = {m, p, q, NULL};
+        const char *params[] = {m, p, q, TEST_APPKEY_HEADER, NULL};
         test_resp_t r;
 
         if (cases[i].fill)
@@ -189,7 +189,7 @@ static void test_prom_buildinfo(void **state)
 {
     test_handler_t *t = *state;
     const char *params[] = {"REQUEST_METHOD=GET", "PATH_INFO=/prometheus/api/v1/status/buildinfo",
-                            NULL};
+                            TEST_APPKEY_HEADER, NULL};
     test_resp_t r;
 
     test_serve(&t->w, params, NULL, 0, &r);
