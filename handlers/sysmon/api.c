@@ -330,7 +330,7 @@ static void sys_copy(json_object *to, json_object *from, const char *k)
 /* ---- servers ---- */
 
 typedef struct {
-    const char *region;
+    const char *project, *region;
     json_object *list;
 } sys_servers_t;
 
@@ -356,21 +356,19 @@ static int sys_server_one(const char *id, json_object *doc, void *arg)
 static int sys_servers_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
 {
     sys_servers_t *s = arg;
-    const char *project = json_object_get_string(json_object_array_get_idx(s->list, 0));
 
-    json_object_array_del_idx(s->list, 0, 1);
-    return inv_list(st, txn, INV_SERVER, project, NULL, sys_server_one, s, err);
+    json_object_put(s->list); /* a retried transaction starts over */
+    s->list = json_object_new_array();
+    return inv_list(st, txn, INV_SERVER, s->project, NULL, sys_server_one, s, err);
 }
 
 static int sys_list_servers(req_t *req, resp_t *resp, vg_err_t *err)
 {
-    sys_servers_t s = {0};
+    sys_servers_t s = {.project = sys_project(req)};
     int rc;
 
     if ((rc = sys_region(req, &s.region, err)) != VG_OK)
         return rc;
-    s.list = json_object_new_array();
-    json_object_array_add(s.list, json_object_new_string(sys_project(req)));
     if ((rc = store_txn_run(req->store, sys_servers_txn, &s, err)) != VG_OK) {
         json_object_put(s.list);
         return rc;
@@ -572,13 +570,10 @@ static int sys_update_job_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t
     if ((rc = sys_job_load(st, txn, op, &job, err)) != VG_OK)
         return rc;
     /* the body is checked after the job, as documented: a missing job wins */
-    if (op->out == NULL) {
-        if ((rc = sys_job_fields_check(op->in, 0, err)) == VG_OK)
-            rc = sys_member(op->req, 0, &op->member, err);
-        if (rc != VG_OK) {
-            json_object_put(job);
-            return rc;
-        }
+    if ((rc = sys_job_fields_check(op->in, 0, err)) != VG_OK ||
+        (rc = sys_member(op->req, 0, &op->member, err)) != VG_OK) {
+        json_object_put(job);
+        return rc;
     }
     sys_now(op->req, now);
     if (path != NULL)
