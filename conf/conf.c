@@ -79,6 +79,14 @@ static const conf_key_t conf_keys[] = {
      "seconds between checks for dead processes' locks"},
     {"compactor", "compact_s", CONF_T_INT, CONF_OFF(compactor_compact_s), "600", 1, 604800,
      "seconds between compactions of the series databases (filling pages, returning free ones)"},
+    {"scraper", "interval_s", CONF_T_INT, CONF_OFF(scraper_interval_s), "15", 1, 86400,
+     "seconds between two scrapes of a target, and between re-reads of the job/target list"},
+    {"scraper", "timeout_s", CONF_T_INT, CONF_OFF(scraper_timeout_s), "10", 1, 86400,
+     "a scrape is cut after this many seconds (at most interval_s)"},
+    {"scraper", "max_body_mb", CONF_T_INT, CONF_OFF(scraper_max_body_mb), "16", 1, 4096,
+     "largest scrape body after decompression in MiB; a larger one fails the scrape"},
+    {"scraper", "max_concurrent", CONF_T_INT, CONF_OFF(scraper_max_concurrent), "64", 1, 10000,
+     "scrapes in flight at once; a due target waits for a free slot"},
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])

@@ -42,6 +42,11 @@ typedef struct {
     int compactor_checkpoint_s;
     int compactor_failchk_s;
     int compactor_compact_s;
+    /* [scraper] */
+    int scraper_interval_s;
+    int scraper_timeout_s;
+    int scraper_max_body_mb;
+    int scraper_max_concurrent;
 
     char *path; /* the file this came from, or NULL when only defaults and environment */
 } conf_t;

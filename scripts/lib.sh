@@ -7,12 +7,13 @@ VIGIL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # what building and serving need (Debian package names)
 VIGIL_BUILD_PKGS="build-essential cmake ninja-build pkg-config libfcgi-dev libjson-c-dev
   libdb5.3-dev libjwt-dev libssl-dev libcmocka-dev libpcre2-dev libprotobuf-c-dev
-  protobuf-c-compiler libsnappy-dev zlib1g-dev curl"
+  protobuf-c-compiler libsnappy-dev zlib1g-dev curl libcurl4-openssl-dev"
 VIGIL_SERVE_PKGS="nginx-light db5.3-util"
 # what the tests add: the three web servers, FastCGI tools, valgrind, the test glue, and
-# prometheus for promtool (a real query client) and the benchmarks' reference
+# prometheus for promtool (a real query client) and the benchmarks' reference, and
+# prometheus-node-exporter for the scraper's end-to-end test
 VIGIL_TEST_PKGS="apache2 libapache2-mod-fcgid lighttpd libfcgi-bin spawn-fcgi valgrind
-  python3 python3-snappy clang libclang-rt-14-dev prometheus"
+  python3 python3-snappy clang libclang-rt-14-dev prometheus prometheus-node-exporter"
 
 vigil_log() { printf '%s\n' "$*" >&2; }
 
