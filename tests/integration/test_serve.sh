@@ -26,6 +26,12 @@ t_contains "vigilctl acts on the running instance" \
 t_contains "the dev appkey is stored for its project" \
     "$("$BIN/vigilctl" --config "$conf" appkey list 2>&1)" "proj1"
 t_check "the key itself is not stored" bash -c "! grep -rqa devkey-123456 '$data/store'"
+t_eq "the printed query works with the dev appkey" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-TC-APP-KEY: devkey-123456' \
+        "http://127.0.0.1:$port/prometheus/api/v1/query?query=up")" 200
+t_eq "and the jobs listing" \
+    "$(curl -s -H 'X-TC-APP-KEY: devkey-123456' "http://127.0.0.1:$port/v1.0/projects/proj1/jobs")" \
+    '{"header":{"isSuccessful":true,"resultCode":0,"resultMessage":"SUCCESS"},"body":[]}'
 
 out=$("$VIGIL_ROOT/scripts/serve" --port "$(vigil_free_port)" --data "$data" 2>&1)
 rc=$?
@@ -37,7 +43,8 @@ t_eq "and the first keeps serving" \
 # everything serve started is in its process group (setsid above)
 pgid=$(ps -o pgid= -p "$serve" | tr -d ' ')
 members=$(pgrep -g "$pgid" | wc -l)
-t_check "serve runs master, workers, compactor and nginx ($members processes)" test "$members" -ge 6
+t_check "serve runs master, workers, compactor, scraper and nginx ($members processes)" test "$members" -ge 7
+t_check "the scraper is one of them" pgrep -g "$pgid" -x vigil-scraper
 kill -TERM "$serve"
 for _ in $(seq 1 200); do pgrep -g "$pgid" >/dev/null || break; sleep 0.05; done
 t_eq "SIGTERM stops every process serve started" "$(pgrep -g "$pgid" | wc -l)" 0
