@@ -79,6 +79,10 @@ t_eq "list jobs" "$(field "$(call GET /v1.0/projects/projA/jobs "$keyA" | cut -d
 t_eq "get the job" "$(field "$(call GET "/v1.0/projects/projA/jobs/$job" "$keyA" | cut -d' ' -f2-)" 'd["body"]["jobId"]')" "$job"
 t_eq "an unknown job: -40006" "$(rc "$(call GET /v1.0/projects/projA/jobs/00000000-0000-4000-8000-000000000000 "$keyA")")" -40006
 t_eq "projB's key cannot read projA's job: 403" "$(call GET "/v1.0/projects/projA/jobs/$job" "$keyB" | cut -c1-3)" 403
+for m in "PUT /v1.0/projects/projA/jobs/$job" "DELETE /v1.0/projects/projA/jobs/$job?memberId=2f1d7c0e-5b7a-4c1e-9a53-0c5d1e6f7a8b" \
+    "POST /v1.0/projects/projA/jobs/$job/targets" "GET /v1.0/projects/projA/servers"; do
+    t_eq "projB's key: $m is 403" "$(call ${m% *} "${m#* }" "$keyB" '{"metricsPath":"/x","hostId":"hostB1","port":1}' "${R[@]}" | cut -c1-3)" 403
+done
 t_eq "projA's job is not under projB's path" "$(rc "$(call GET "/v1.0/projects/projB/jobs/$job" "$keyB")")" -40006
 member=2f1d7c0e-5b7a-4c1e-9a53-0c5d1e6f7a8b
 got=$(call PUT "/v1.0/projects/projA/jobs/$job?memberId=$member" "$keyA" '{"metricsPath":"/metrics2","description":"d2"}')
