@@ -74,8 +74,7 @@ static void *ing_grow(vg_arena_t *a, void *arr, size_t n, size_t *cap, size_t el
     return p;
 }
 
-/* Sorts a label set by name: insertion sort, since sets are small and usually sorted already. */
-static void ing_labels_sort(ing_label_t *ls, size_t n)
+void ing_labels_sort(ing_label_t *ls, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         ing_label_t l = ls[i];

@@ -21,6 +21,9 @@ typedef struct {
     const char *name, *value;
 } ing_label_t;
 
+/* Sorts a label set by name: insertion sort, since sets are small and usually sorted already. */
+void ing_labels_sort(ing_label_t *ls, size_t n);
+
 typedef struct {
     ing_label_t *labels; /* sorted by name, names unique, includes __name__ */
     size_t nlabels;

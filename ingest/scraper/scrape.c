@@ -43,21 +43,6 @@ static int scrape_has(const ing_label_t *l, size_t n, const char *name)
     return 0;
 }
 
-/* Sorts labels by name (insertion sort: sets are small and nearly sorted). */
-static void scrape_labels_sort(ing_label_t *l, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        ing_label_t x = l[i];
-        size_t j = i;
-
-        while (j > 0 && strcmp(l[j - 1].name, x.name) > 0) {
-            l[j] = l[j - 1];
-            j--;
-        }
-        l[j] = x;
-    }
-}
-
 size_t scrape_relabel(const ing_label_t *in, size_t n, const ing_label_t *tl, size_t nt,
                       vg_arena_t *a, ing_label_t **out)
 {
@@ -100,7 +85,7 @@ size_t scrape_relabel(const ing_label_t *in, size_t n, const ing_label_t *tl, si
     }
     for (size_t i = 0; i < nc; i++)
         o[k++] = conf[i];
-    scrape_labels_sort(o, k);
+    ing_labels_sort(o, k);
     *out = o;
     return k;
 }
