@@ -1,11 +1,14 @@
-/* compactor/main.c - vigil-compactor: the background housekeeper. For now it keeps the shared
- * environment healthy: failchk for crashed processes' locks, periodic checkpoints and removal of
- * log files recovery no longer needs. It reopens the store if the environment had to be
- * recovered, and checkpoints once more before exiting on SIGTERM/SIGINT.
+/* compactor/main.c - vigil-compactor: the background housekeeper and scheduler. It keeps the shared
+ * environment healthy (failchk for crashed processes' locks, periodic checkpoints and removal of
+ * log files recovery no longer needs, stream trimming, compaction) and runs the Concertim jobs:
+ * the processing run every [concertim] step_s and the re-read of devices_file. It reopens the
+ * store if the environment had to be recovered, and checkpoints once more before exiting on
+ * SIGTERM/SIGINT.
  * SPDX-License-Identifier: MIT */
 #include "conf/conf.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "store/mrd.h"
 #include "store/store.h"
 #include "store/stream.h"
 
@@ -16,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* the throttle every process applies to device-table loads (specs/concertim.md §5.1) */
+#define CPT_MRD_RELOAD_GAP_MS 5000
 
 static volatile sig_atomic_t cpt_stop;
 
@@ -66,6 +72,38 @@ static int cpt_compact(store_t *st, vg_err_t *err)
     if (rc == VG_OK && freed > 0)
         vg_log(LOG_INFO, "compactor: compaction gave back %llu pages", (unsigned long long)freed);
     return rc;
+}
+
+/* One Concertim processing run (specs/concertim.md §6): the reports into the current snapshot
+ * and the history of [store] default_project. */
+static void cpt_mrd_process(store_t *st, const conf_t *c)
+{
+    mrd_run_stats_t s = {0};
+    vg_err_t err = {0};
+    int64_t t0 = vg_mono_us();
+
+    if (mrd_process(st, c->store_default_project, vg_now_ms(), c->concertim_step_s, &s, &err) !=
+        VG_OK) {
+        vg_log(LOG_WARNING, "compactor: concertim run: %s", err.msg);
+        return;
+    }
+    vg_log(LOG_DEBUG,
+           "compactor: concertim run: %zu devices, %zu metrics, %zu stale, %zu samples in %lld us",
+           s.devices, s.metrics, s.stale, s.samples, (long long)(vg_mono_us() - t0));
+}
+
+/* Re-reads [concertim] devices_file into the device table (at most every 5 s across processes,
+ * as an unknown device's reload is throttled). */
+static void cpt_mrd_devices(store_t *st, const conf_t *c)
+{
+    vg_err_t err = {0};
+    int loaded = 0;
+
+    if (mrd_devices_reload(st, c->concertim_devices_file, vg_now_ms(), CPT_MRD_RELOAD_GAP_MS,
+                           &loaded, &err) != VG_OK)
+        vg_log(LOG_WARNING, "compactor: concertim devices: %s", err.msg);
+    else if (loaded)
+        vg_log(LOG_DEBUG, "compactor: concertim devices: %s loaded", c->concertim_devices_file);
 }
 
 static int cpt_run_once(store_t *st, const conf_t *c)
@@ -129,6 +167,10 @@ int main(int argc, char **argv)
 
     int64_t next_failchk = 0, next_ckp = 0,
             next_compact = vg_mono_us() + (int64_t)c.compactor_compact_s * 1000000;
+    /* the first processing run one step after start-up (as upstream); the device map at once */
+    int64_t mrd_step = (int64_t)c.concertim_step_s * 1000000, next_mrd = vg_mono_us() + mrd_step,
+            next_devices = 0;
+    int mrd_devices = c.concertim_devices_file != NULL && *c.concertim_devices_file;
     int status = 0;
 
     while (!cpt_stop) {
@@ -167,6 +209,17 @@ int main(int argc, char **argv)
                 vg_log(LOG_ERR, "compactor: %s", err.msg);
             next_compact = vg_mono_us() + (int64_t)c.compactor_compact_s * 1000000;
         }
+        if (mrd_devices && !store_panicked(st) && now >= next_devices) {
+            cpt_mrd_devices(st, &c);
+            next_devices = vg_mono_us() + (int64_t)c.concertim_devices_refresh_s * 1000000;
+        }
+        if (!store_panicked(st) && now >= next_mrd) {
+            cpt_mrd_process(st, &c);
+            /* keep the cadence; after a long stall, one run now and the next a step later */
+            next_mrd += mrd_step;
+            if (next_mrd <= vg_mono_us())
+                next_mrd = vg_mono_us() + mrd_step;
+        }
         if (store_panicked(st)) {
             /* someone recovered the environment under us, or must: start over */
             store_close(st);
@@ -174,7 +227,10 @@ int main(int argc, char **argv)
             cpt_sleep_ms(1000);
             continue;
         }
-        cpt_sleep_ms(250);
+        /* wake for the next processing run if it is due before the usual 250 ms */
+        int64_t wait_ms = (next_mrd - vg_mono_us()) / 1000;
+
+        cpt_sleep_ms(wait_ms < 1 ? 1 : wait_ms < 250 ? (long)wait_ms : 250);
     }
     if (st != NULL && !once && !store_panicked(st) && store_checkpoint(st, 0, &err) != VG_OK)
         vg_log(LOG_ERR, "compactor: final checkpoint: %s", err.msg);

@@ -87,6 +87,25 @@ static const conf_key_t conf_keys[] = {
      "largest scrape body after decompression in MiB; a larger one fails the scrape"},
     {"scraper", "max_concurrent", CONF_T_INT, CONF_OFF(scraper_max_concurrent), "64", 1, 10000,
      "scrapes in flight at once; a due target waits for a free slot"},
+    {"concertim", "secret", CONF_T_STR, CONF_OFF(concertim_secret), "", 0, 0,
+     "HS256 secret of the /mrd JWTs; empty: $JWT_SECRET, else the file $JWT_SECRET_FILE or "
+     "secret_file"},
+    {"concertim", "secret_file", CONF_T_STR, CONF_OFF(concertim_secret_file),
+     "/opt/concertim/etc/secret", 0, 0,
+     "file holding the secret (trailing newlines dropped) when secret and $JWT_SECRET are empty"},
+    {"concertim", "step_s", CONF_T_INT, CONF_OFF(concertim_step_s), "15", 1, 3600,
+     "seconds between processing runs (vigil-compactor), and the history's finest step"},
+    {"concertim", "devices_file", CONF_T_STR, CONF_OFF(concertim_devices_file), "", 0, 0,
+     "data-source-map JSON ({grid:{cluster:{host:device id}}}) re-read into the device table; "
+     "empty: only `vigilctl devices load`"},
+    {"concertim", "devices_refresh_s", CONF_T_INT, CONF_OFF(concertim_devices_refresh_s), "30", 1,
+     86400,
+     "seconds between re-reads of devices_file (an unknown device also forces one, at most "
+     "every 5 s)"},
+    {"concertim", "accept_any_device", CONF_T_BOOL, CONF_OFF(concertim_accept_any_device), "off", 0,
+     0, "on: PUT /mrd/{id}/metrics accepts any device id (standalone use)"},
+    {"concertim", "token_endpoint", CONF_T_BOOL, CONF_OFF(concertim_token_endpoint), "off", 0, 0,
+     "on: the historical POST /mrd/token issues tokens to anyone (development only)"},
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])

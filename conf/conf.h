@@ -47,6 +47,14 @@ typedef struct {
     int scraper_timeout_s;
     int scraper_max_body_mb;
     int scraper_max_concurrent;
+    /* [concertim] */
+    char *concertim_secret;
+    char *concertim_secret_file;
+    int concertim_step_s;
+    char *concertim_devices_file;
+    int concertim_devices_refresh_s;
+    int concertim_accept_any_device;
+    int concertim_token_endpoint;
 
     char *path; /* the file this came from, or NULL when only defaults and environment */
 } conf_t;

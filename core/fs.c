@@ -5,6 +5,7 @@
 #include "mem.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,4 +31,41 @@ int vg_mkdirs(const char *path, int mode, vg_err_t *err)
     }
     free(p);
     return rc;
+}
+
+int vg_read_file(const char *path, size_t max, char **text, size_t *len, vg_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 4096, n = 0;
+    char *buf;
+
+    if (f == NULL)
+        return vg_fail(err, VG_EINVAL, "cannot read %s: %s", path, strerror(errno));
+    buf = vg_xmalloc(cap + 1);
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+
+        n += got;
+        if (n > max) {
+            free(buf);
+            fclose(f);
+            return vg_fail(err, VG_ETOOBIG, "%s is larger than %zu bytes", path, max);
+        }
+        if (got == 0)
+            break;
+        if (n == cap) {
+            cap *= 2;
+            buf = vg_xrealloc(buf, cap + 1);
+        }
+    }
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        return vg_fail(err, VG_EINVAL, "cannot read %s", path);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return VG_OK;
 }

@@ -27,4 +27,8 @@ int ctl_dump(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err)
 int ctl_appkey(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
 int ctl_server(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
 
+/* `vigilctl devices load FILE` and `vigilctl token create [--ttl D]` (tools/concertim.c). */
+int ctl_devices(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
+int ctl_token(const conf_t *c, int argc, char **argv, vg_err_t *err);
+
 #endif

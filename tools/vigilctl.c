@@ -32,6 +32,10 @@ static void ctl_usage(FILE *f)
             "      sysmon API lists and targets scrape (region default kr)\n"
             "  server remove [--project P] --host-id H\n"
             "  server list [--project P]\n"
+            "  devices load FILE               the Concertim device table becomes the ids of a\n"
+            "                                  data-source map ({grid:{cluster:{host:id}}})\n"
+            "  token create [--ttl 24h]        print an HS256 JWT for /mrd signed with the\n"
+            "                                  [concertim] secret ($JWT_SECRET, secret_file)\n"
             "  import [--project P] [--format auto|prom|openmetrics|influx] [--db DB] [--rp RP]\n"
             "         [--precision n|u|ms|s|m|h] [--batch-mb N] FILE\n"
             "      store FILE (- for stdin) in project P (default: [store] default_project), in\n"
@@ -132,9 +136,16 @@ int main(int argc, char **argv)
         conf_fini(&c);
         return 0;
     }
+    if (strcmp(cmd, "token") == 0) {
+        rc = ctl_token(&c, argc - optind, argv + optind, &err);
+        if (rc != VG_OK)
+            fprintf(stderr, "vigilctl: %s\n", err.msg);
+        conf_fini(&c);
+        return rc == VG_OK ? 0 : rc == VG_EINVAL ? 2 : 1;
+    }
     if (strcmp(cmd, "status") != 0 && strcmp(cmd, "checkpoint") != 0 &&
         strcmp(cmd, "compact") != 0 && strcmp(cmd, "appkey") != 0 && strcmp(cmd, "import") != 0 &&
-        strcmp(cmd, "dump") != 0 && strcmp(cmd, "server") != 0) {
+        strcmp(cmd, "dump") != 0 && strcmp(cmd, "server") != 0 && strcmp(cmd, "devices") != 0) {
         fprintf(stderr, "vigilctl: unknown command \"%s\"\n", cmd);
         ctl_usage(stderr);
         conf_fini(&c);
@@ -155,6 +166,8 @@ int main(int argc, char **argv)
         rc = ctl_import(&c, st, argc - optind, argv + optind, &err);
     else if (strcmp(cmd, "dump") == 0)
         rc = ctl_dump(&c, st, argc - optind, argv + optind, &err);
+    else if (strcmp(cmd, "devices") == 0)
+        rc = ctl_devices(&c, st, argc - optind, argv + optind, &err);
     else if (strcmp(cmd, "server") == 0)
         rc = ctl_server(&c, st, argc - optind, argv + optind, &err);
     else
