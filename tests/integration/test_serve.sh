@@ -29,6 +29,11 @@ t_check "the key itself is not stored" bash -c "! grep -rqa devkey-123456 '$data
 t_eq "the printed query works with the dev appkey" \
     "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-TC-APP-KEY: devkey-123456' \
         "http://127.0.0.1:$port/prometheus/api/v1/query?query=up")" 200
+token=$(sed -n 's/^  dev token:  //p' "$T_DIR/serve.out")
+t_eq "the printed dev token reports a metric for a demo device" \
+    "$(curl -s -X PUT -H "Authorization: Bearer $token" \
+        -d '{"name":"caffeine.level","value":12,"units":"","type":"int32","slope":"both","ttl":60}' \
+        "http://127.0.0.1:$port/mrd/1/metrics")" '{"status":200}'
 t_eq "and the jobs listing" \
     "$(curl -s -H 'X-TC-APP-KEY: devkey-123456' "http://127.0.0.1:$port/v1.0/projects/proj1/jobs")" \
     '{"header":{"isSuccessful":true,"resultCode":0,"resultMessage":"SUCCESS"},"body":[]}'
