@@ -1,10 +1,12 @@
 /* bench/auth_lookup.c - what appkey authentication costs a request: fc_auth_appkey() (key from
  * the header or the Basic password, SHA-256, the store lookup, the project check) timed over
  * many requests against a store holding many keys, next to the same request's parsing alone
- * (the baseline every request pays anyway). Prints one line per case: mean, p50, p99 in µs.
+ * (the baseline every request pays anyway), and the HS256 JWT verification of /mrd reports.
+ * Prints one line per case: mean, p50, p99 in µs.
  *
  *   bench-auth-lookup DIR KEYS LOOKUPS
  * SPDX-License-Identifier: MIT */
+#include "core/jwt.h"
 #include "core/log.h"
 #include "fcgi/auth.h"
 #include "store/inventory.h"
@@ -98,6 +100,31 @@ static void bench_case(const char *name, int how, store_t *st, const conf_t *c, 
     free(us);
 }
 
+/* The Concertim route's check: an HS256 token verified against the secret (§4.2). */
+static void bench_jwt(int n)
+{
+    static const char secret[] = "bench-secret-0123456789abcdef";
+    char *tok = vg_jwt_sign(secret, sizeof secret - 1, 1700000000, 86400);
+    double *us = malloc((size_t)n * sizeof *us), sum = 0;
+    int failed = 0;
+
+    for (int i = 0; i < n; i++) {
+        struct timespec s, e;
+
+        clock_gettime(CLOCK_MONOTONIC, &s);
+        if (vg_jwt_verify(tok, secret, sizeof secret - 1, 1700000000 + i % 3600) != VG_JWT_OK)
+            failed++;
+        clock_gettime(CLOCK_MONOTONIC, &e);
+        us[i] = (double)(e.tv_sec - s.tv_sec) * 1e6 + (double)(e.tv_nsec - s.tv_nsec) / 1e3;
+        sum += us[i];
+    }
+    qsort(us, (size_t)n, sizeof *us, bench_cmp);
+    printf("%-22s mean %6.2f us  p50 %6.2f us  p99 %6.2f us  (%d requests, %d wrong answers)\n",
+           "JWT HS256 verify", sum / n, us[n / 2], us[(size_t)n * 99 / 100], n, failed);
+    free(us);
+    free(tok);
+}
+
 int main(int argc, char **argv)
 {
     conf_t c;
@@ -131,6 +158,7 @@ int main(int argc, char **argv)
     bench_case("+ X-TC-APP-KEY auth", 1, st, &c, keys, n);
     bench_case("+ Basic auth", 2, st, &c, keys, n);
     bench_case("+ unknown key (401)", 3, st, &c, keys, n);
+    bench_jwt(n);
     store_close(st);
     conf_fini(&c);
     return 0;
