@@ -176,4 +176,18 @@ got=$(curl -s -H "X-TC-APP-KEY: $key" "http://127.0.0.1:$T_PORT/prometheus/api/v
     /usr/bin/python3 -c 'import json,sys; print([r["value"][1] for r in json.load(sys.stdin)["data"]["result"]])')
 t_eq "PromQL reads the recorded value" "$got" "['12']"
 
+# POST /token (§3.5) exists only behind [concertim] token_endpoint; vigil-fcgi as plain CGI
+cgi_token() { # on|off BODY
+    REQUEST_METHOD=POST PATH_INFO=/mrd/token CONTENT_LENGTH=${#2} CONTENT_TYPE=application/json \
+        VIGIL_CONCERTIM_TOKEN_ENDPOINT=$1 "$BIN/vigil-fcgi" --config "$conf" <<<"$2" 2>/dev/null | tr -d '\r'
+}
+t_contains "POST /token is a 404 by default" "$(cgi_token off '{"expires_in":3600000000000}')" "Status: 404"
+out=$(cgi_token on '{"expires_in":3600000000000}')
+t_contains "with token_endpoint on it issues a token" "$out" '{"status":200,"token":"'
+tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$out")
+t_eq "which reports" "$(put 1 "$BODY" -H "Authorization: Bearer $tok")" '200 {"status":200}'
+t_contains "an empty body is the decoder's EOF" "$(cgi_token on '')" '"detail":"EOF"'
+tok=$(cgi_token on '{"expires_in":5}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+t_eq "expires_in under a second makes an expired token" "$(put 1 "$BODY" -H "Authorization: Bearer $tok")" '401 token is expired'
+
 t_done
