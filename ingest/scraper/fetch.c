@@ -70,6 +70,11 @@ int scrape_fetch_new(const scrape_fetch_opts_t *o, scrape_fetch_t **out, vg_err_
     return VG_OK;
 }
 
+void scrape_fetch_keep_conns(scrape_fetch_t *f, size_t n)
+{
+    curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)(n < 16 ? 16 : n));
+}
+
 void scrape_fetch_free(scrape_fetch_t *f)
 {
     if (f == NULL)

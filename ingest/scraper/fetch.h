@@ -30,6 +30,9 @@ scrape_xfer_t *scrape_fetch_start(scrape_fetch_t *f, const char *url, const char
                                   void *owner);
 /* Transfers in flight. */
 size_t scrape_fetch_running(const scrape_fetch_t *f);
+/* Lets the connection cache keep one idle connection per target (n targets), so each target's
+ * next scrape reuses its keep-alive connection instead of connecting again. */
+void scrape_fetch_keep_conns(scrape_fetch_t *f, size_t n);
 /* Moves the transfers along, waiting at most wait_ms for network activity. */
 void scrape_fetch_poll(scrape_fetch_t *f, int wait_ms);
 /* A finished transfer (then its owner in *owner), or NULL when none is waiting. */

@@ -53,6 +53,8 @@ typedef struct {
     vg_arena_t arena; /* one scrape's processing, reset after its write */
     scrape_tgt_t **t; /* sorted by key */
     size_t n;
+    scrape_tgt_t **due; /* scrape_start_due's scratch: the due targets by due time */
+    size_t due_cap;
     int64_t interval_ms;
 } scrape_loop_t;
 
@@ -248,6 +250,7 @@ static void scrape_refresh(scrape_loop_t *l, int once)
     free(r.list.t);
     l->t = merged;
     l->n = n;
+    scrape_fetch_keep_conns(l->fetch, n);
     if (added > 0 || removed > 0)
         vg_log(LOG_INFO, "scraper: %zu targets (%zu new, %zu removed)", n, added, removed);
 }
@@ -298,16 +301,31 @@ static void scrape_finish(scrape_loop_t *l, scrape_tgt_t *t, scrape_xfer_t *x)
     vg_arena_reset(&l->arena);
 }
 
-/* Starts the scrapes that are due while transfer slots are free. */
+static int scrape_due_cmp(const void *x, const void *y)
+{
+    const scrape_tgt_t *a = *(scrape_tgt_t *const *)x, *b = *(scrape_tgt_t *const *)y;
+
+    return (a->due_us > b->due_us) - (a->due_us < b->due_us);
+}
+
+/* Starts the scrapes that are due while transfer slots are free, the longest-waiting first, so
+ * under overload every target still gets its turn (in key order, the last ones never would). */
 static void scrape_start_due(scrape_loop_t *l)
 {
     int64_t now = vg_mono_us(), step = l->interval_ms * 1000;
+    size_t nd = 0;
 
-    for (size_t i = 0; i < l->n; i++) {
-        scrape_tgt_t *t = l->t[i];
+    if (l->due_cap < l->n) {
+        l->due_cap = l->n;
+        l->due = vg_xrealloc(l->due, l->due_cap * sizeof *l->due);
+    }
+    for (size_t i = 0; i < l->n; i++)
+        if (l->t[i]->xfer == NULL && l->t[i]->due_us <= now)
+            l->due[nd++] = l->t[i];
+    qsort(l->due, nd, sizeof *l->due, scrape_due_cmp);
+    for (size_t i = 0; i < nd; i++) {
+        scrape_tgt_t *t = l->due[i];
 
-        if (t->xfer != NULL || t->due_us > now)
-            continue;
         if (t->url != NULL) {
             if (scrape_fetch_running(l->fetch) >= (size_t)l->c->scraper_max_concurrent)
                 continue; /* stays due: it starts when a slot frees */
@@ -474,6 +492,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < l.n; i++)
         scrape_tgt_free(&l, l.t[i]);
     free(l.t);
+    free(l.due);
     scrape_fetch_free(l.fetch);
     vg_arena_fini(&l.arena);
     store_close(l.st);
