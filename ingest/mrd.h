@@ -59,8 +59,7 @@ typedef struct {
  * VG_EINVAL with subcode MRD_SUB_DECODE and Go's message for what does not decode;
  * VG_EINVAL with subcode MRD_SUB_INVALID and one err item per failing key (in the order name,
  * value, units, type, slope, ttl, then validtype) for what does not validate. */
-int mrd_report_parse(const char *body, size_t len, vg_arena_t *a, mrd_report_t *out,
-                     vg_err_t *err);
+int mrd_report_parse(const char *body, size_t len, vg_arena_t *a, mrd_report_t *out, vg_err_t *err);
 
 /* The nature of a metric of this type and slope: "string_and_time", "constant" or
  * "volatile" (§3.3). */
