@@ -100,7 +100,7 @@ static void cpt_mrd_devices(store_t *st, const conf_t *c)
     int loaded = 0;
 
     if (mrd_devices_reload(st, c->concertim_devices_file, vg_now_ms(), CPT_MRD_RELOAD_GAP_MS,
-                           &loaded, &err) != VG_OK)
+                           &loaded, NULL, &err) != VG_OK)
         vg_log(LOG_WARNING, "compactor: concertim devices: %s", err.msg);
     else if (loaded)
         vg_log(LOG_DEBUG, "compactor: concertim devices: %s loaded", c->concertim_devices_file);

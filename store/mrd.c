@@ -294,7 +294,7 @@ static int mrd_reload_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *er
 }
 
 int mrd_devices_reload(store_t *st, const char *path, int64_t now_ms, int64_t min_gap_ms,
-                       int *loaded, vg_err_t *err)
+                       int *loaded, size_t *ndevices, vg_err_t *err)
 {
     mrd_reload_t r = {.now_ms = now_ms, .min_gap_ms = min_gap_ms};
     const char **ids = NULL;
@@ -325,8 +325,11 @@ int mrd_devices_reload(store_t *st, const char *path, int64_t now_ms, int64_t mi
     }
     r.ids = ids;
     rc = store_txn_run(st, mrd_reload_txn, &r, err);
-    if (rc == VG_OK && !r.throttled)
+    if (rc == VG_OK && !r.throttled) {
         *loaded = 1;
+        if (ndevices != NULL)
+            *ndevices = r.n;
+    }
     vg_arena_fini(&a);
     return rc;
 }

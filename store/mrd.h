@@ -24,10 +24,11 @@ int mrd_device_known(store_t *st, store_txn_t *txn, const char *id, vg_err_t *er
 int mrd_devices_replace(store_t *st, store_txn_t *txn, const char *const *ids, size_t n,
                         vg_err_t *err);
 /* Re-reads the data-source map file path into the device table (in its own transaction) unless
- * the last load was less than min_gap_ms before now_ms (force ignores the gap). *loaded is 1
- * when it read the file. A missing or bad file is VG_EINVAL and leaves the table as it was. */
+ * the last load was less than min_gap_ms before now_ms (min_gap_ms <= 0 forces it). *loaded is 1
+ * when it read the file, and then *ndevices (when not NULL) the number of device ids in it. A
+ * missing or bad file is VG_EINVAL and leaves the table as it was. */
 int mrd_devices_reload(store_t *st, const char *path, int64_t now_ms, int64_t min_gap_ms,
-                       int *loaded, vg_err_t *err);
+                       int *loaded, size_t *ndevices, vg_err_t *err);
 
 /* Stores r as the device's pending report for r->name, replacing an earlier one (§6.1: its
  * processed state starts over), reported at now_ms. */

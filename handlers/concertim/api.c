@@ -255,8 +255,8 @@ static int mrd_put_metric(req_t *req, resp_t *resp, vg_err_t *err)
         vg_err_t lerr = {0};
 
         if (file != NULL && *file &&
-            mrd_devices_reload(req->store, file, req->now_ms, MRD_RELOAD_GAP_MS, &loaded, &lerr) !=
-                VG_OK)
+            mrd_devices_reload(req->store, file, req->now_ms, MRD_RELOAD_GAP_MS, &loaded, NULL,
+                               &lerr) != VG_OK)
             vg_log(LOG_WARNING, "concertim: reloading %s: %s", file, lerr.msg);
         if (loaded && (rc = store_txn_run(req->store, mrd_put_txn, &p, err)) != VG_OK)
             return rc;

@@ -511,35 +511,36 @@ static void test_mrd_devices_reload_throttle(void **state)
 
     snprintf(path, sizeof path, "%s/dsm.json", t->fx->dir);
     /* a missing file: VG_EINVAL, nothing loaded */
-    assert_int_equal(mrd_devices_reload(t->st, path, T0, 5000, &loaded, &err), VG_EINVAL);
+    assert_int_equal(mrd_devices_reload(t->st, path, T0, 5000, &loaded, NULL, &err), VG_EINVAL);
     assert_int_equal(loaded, 0);
     test_write_file(path,
                     "{\"unspecified\":{\"unspecified\":{\"device:1\":\"1\",\"device:2\":\"2\"}}}");
     /* the failed attempt throttles too */
-    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 1000, 5000, &loaded, &err), VG_OK);
+    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 1000, 5000, &loaded, NULL, &err), VG_OK);
     assert_int_equal(loaded, 0);
     assert_int_equal(test_known(t, "1"), 0);
-    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 5000, 5000, &loaded, &err), VG_OK);
+    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 5000, 5000, &loaded, NULL, &err), VG_OK);
     assert_int_equal(loaded, 1);
     assert_int_equal(test_known(t, "1"), 1);
     assert_int_equal(test_known(t, "2"), 1);
     /* kept in the store, so every process sees the same throttle */
     test_write_file(path, "{\"g\":{\"c\":{\"device:3\":\"3\"}}}");
-    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 9999, 5000, &loaded, &err), VG_OK);
+    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 9999, 5000, &loaded, NULL, &err), VG_OK);
     assert_int_equal(loaded, 0);
     assert_int_equal(test_known(t, "3"), 0);
-    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 10000, 5000, &loaded, &err), VG_OK);
+    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 10000, 5000, &loaded, NULL, &err), VG_OK);
     assert_int_equal(loaded, 1);
     assert_int_equal(test_known(t, "3"), 1);
     assert_int_equal(test_known(t, "1"), 0);
     /* no gap: always */
     test_write_file(path, "{\"g\":{\"c\":{\"device:4\":\"4\"}}}");
-    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 10001, 0, &loaded, &err), VG_OK);
+    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 10001, 0, &loaded, NULL, &err), VG_OK);
     assert_int_equal(loaded, 1);
     assert_int_equal(test_known(t, "4"), 1);
     /* a bad file leaves the table as it was */
     test_write_file(path, "{\"g\":[1,2]");
-    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 20000, 5000, &loaded, &err), VG_EINVAL);
+    assert_int_equal(mrd_devices_reload(t->st, path, T0 + 20000, 5000, &loaded, NULL, &err),
+                     VG_EINVAL);
     assert_int_equal(loaded, 0);
     assert_non_null(strstr(err.msg, "dsm.json"));
     assert_int_equal(test_known(t, "4"), 1);
