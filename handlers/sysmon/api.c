@@ -6,6 +6,7 @@
  * path's job and target, then the body and parameters, then the host, then conflicts.
  * SPDX-License-Identifier: MIT */
 #include "core/json.h"
+#include "core/mem.h"
 #include "core/time.h"
 #include "fcgi/router.h"
 #include "store/inventory.h"
@@ -614,8 +615,6 @@ static int sys_update_job(req_t *req, resp_t *resp, vg_err_t *err)
 }
 
 typedef struct {
-    store_t *st;
-    store_txn_t *txn;
     const char *project;
     char (*ids)[2 * INV_ID_MAX + 2];
     size_t n, cap;
@@ -629,9 +628,7 @@ static int sys_collect_id(const char *id, json_object *doc, void *arg)
     (void)doc;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 16;
-        c->ids = realloc(c->ids, c->cap * sizeof *c->ids);
-        if (c->ids == NULL)
-            abort();
+        c->ids = vg_xrealloc(c->ids, c->cap * sizeof *c->ids);
     }
     snprintf(c->ids[c->n++], sizeof c->ids[0], "%s", rest);
     return 0;
@@ -641,7 +638,7 @@ static int sys_delete_job_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t
 {
     sys_op_t *op = arg;
     const char *project = sys_project(op->req);
-    sys_ids_t ids = {.st = st, .txn = txn, .project = project};
+    sys_ids_t ids = {.project = project};
     json_object *job;
     int rc;
 
