@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 
 void vg_sha256_hex(const void *p, size_t n, char out[65])
 {
@@ -46,4 +47,16 @@ long vg_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap
     if (n < 0 || (size_t)n < pad)
         return -1;
     return (long)((size_t)n - pad);
+}
+
+void vg_random_bytes(void *p, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = getrandom((unsigned char *)p + got, n - got, 0);
+
+        if (r > 0)
+            got += (size_t)r;
+    }
 }

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 int inv_project_valid(const char *p)
 {
@@ -435,14 +434,8 @@ int inv_target_status_put(store_t *st, store_txn_t *txn, const char *project, co
 void inv_uuid(char out[37])
 {
     unsigned char b[16];
-    size_t got = 0;
 
-    while (got < sizeof b) {
-        ssize_t n = getrandom(b + got, sizeof b - got, 0);
-
-        if (n > 0)
-            got += (size_t)n;
-    }
+    vg_random_bytes(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define CTL_APPKEY_LEN 20 /* characters of a created appkey: 20 of 62, about 119 bits */
 
@@ -65,9 +64,9 @@ static void ctl_appkey_new(char out[CTL_APPKEY_LEN + 1])
 
     while (n < CTL_APPKEY_LEN) {
         unsigned char b[32];
-        ssize_t got = getrandom(b, sizeof b, 0);
 
-        for (ssize_t i = 0; i < got && n < CTL_APPKEY_LEN; i++)
+        vg_random_bytes(b, sizeof b);
+        for (size_t i = 0; i < sizeof b && n < CTL_APPKEY_LEN; i++)
             if (b[i] < 248) /* 248 = 4 * 62: no modulo bias */
                 out[n++] = set[b[i] % 62];
     }
