@@ -24,4 +24,19 @@ static inline uint64_t store_codec_u64(const void *data)
     return v;
 }
 
+static inline void store_codec_put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--) {
+        p[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+static inline uint32_t store_codec_u32(const void *data)
+{
+    const unsigned char *p = data;
+
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 #endif

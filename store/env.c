@@ -281,6 +281,14 @@ static const struct {
     {offsetof(store_t, chunks), "chunks.db", DB_BTREE, 0, 16384, 1},
     {offsetof(store_t, metadata), "metadata.db", DB_BTREE, 0, 0, 0},
     {offsetof(store_t, stream), "stream.db", DB_BTREE, 0, 0, 0},
+    {offsetof(store_t, sk_raw_nova), "raw_nova.db", DB_BTREE, 0, 16384, 0},
+    {offsetof(store_t, sk_raw_glance), "raw_glance.db", DB_BTREE, 0, 16384, 0},
+    {offsetof(store_t, sk_raw_generic), "raw_generic.db", DB_BTREE, 0, 16384, 0},
+    {offsetof(store_t, stacky), "stacky.db", DB_BTREE, 0, 0, 0},
+    /* after their primaries, so store_close closes them first */
+    {offsetof(store_t, sk_idx_nova), "raw_nova_idx.db", DB_BTREE, DB_DUPSORT, 0, 0},
+    {offsetof(store_t, sk_idx_glance), "raw_glance_idx.db", DB_BTREE, DB_DUPSORT, 0, 0},
+    {offsetof(store_t, sk_idx_generic), "raw_generic_idx.db", DB_BTREE, DB_DUPSORT, 0, 0},
 };
 
 static int store_dbs_open(store_t *st, vg_err_t *err)
@@ -307,6 +315,15 @@ static int store_dbs_open(store_t *st, vg_err_t *err)
         }
         *slot = db;
     }
+    /* the raw tables' indexes follow every write to them (handles are per process, so every
+     * process associates) */
+    if ((rc = st->sk_raw_nova->associate(st->sk_raw_nova, NULL, st->sk_idx_nova, sk_index_keys,
+                                         0)) != 0 ||
+        (rc = st->sk_raw_glance->associate(st->sk_raw_glance, NULL, st->sk_idx_glance,
+                                           sk_index_keys, 0)) != 0 ||
+        (rc = st->sk_raw_generic->associate(st->sk_raw_generic, NULL, st->sk_idx_generic,
+                                            sk_index_keys, 0)) != 0)
+        return store_rc(st, rc, "associate", err);
     /* series ids: a sequence in the meta database; ids taken by aborted transactions are
      * simply never used, and a cache of 64 keeps writers from contending on it */
     if ((rc = db_sequence_create(&st->series_seq, st->meta, 0)) != 0)

@@ -18,6 +18,10 @@ struct store {
     DB *chunks;           /* id, chunk start → compressed samples */
     DB *metadata;         /* project\0 metric → type\0unit\0help */
     DB *stream;           /* seq → one line-protocol write (stream.c) */
+    /* StackTach (events.c): raw tables, their associated indexes, and the derived data */
+    DB *sk_raw_nova, *sk_raw_glance, *sk_raw_generic;
+    DB *sk_idx_nova, *sk_idx_glance, *sk_idx_generic;
+    DB *stacky;
     DB_SEQUENCE *series_seq;
     char *home;
     int write_fd; /* <home>/write.lock, this process's own: flock() serialises series writers */
@@ -29,5 +33,8 @@ struct store {
  * → VG_ERETRY, DB_RUNRECOVERY → VG_EUNAVAIL (and marks st panicked); anything else is logged with
  * what and becomes VG_EINTERNAL. */
 int store_rc(store_t *st, int dbrc, const char *what, vg_err_t *err);
+
+/* The raw tables' secondary key callback (events.c), given to DB->associate by store_open. */
+int sk_index_keys(DB *sec, const DBT *key, const DBT *data, DBT *result);
 
 #endif
