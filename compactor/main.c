@@ -1,13 +1,16 @@
 /* compactor/main.c - vigil-compactor: the background housekeeper and scheduler. It keeps the shared
  * environment healthy (failchk for crashed processes' locks, periodic checkpoints and removal of
- * log files recovery no longer needs, stream trimming, compaction) and runs the Concertim jobs:
- * the processing run every [concertim] step_s and the re-read of devices_file. It reopens the
- * store if the environment had to be recovered, and checkpoints once more before exiting on
- * SIGTERM/SIGINT.
+ * log files recovery no longer needs, stream trimming, compaction) and runs the scheduled jobs:
+ * Concertim's processing run every [concertim] step_s and the re-read of devices_file, and the
+ * StackTach summary report of each [stacky] report_hours period once it has ended (made once: a
+ * stored report is never made again, across restarts too). It reopens the store if the
+ * environment had to be recovered, and checkpoints once more before exiting on SIGTERM/SIGINT.
  * SPDX-License-Identifier: MIT */
 #include "conf/conf.h"
+#include "core/arena.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "store/events.h"
 #include "store/mrd.h"
 #include "store/store.h"
 #include "store/stream.h"
@@ -22,6 +25,8 @@
 
 /* the throttle every process applies to device-table loads (specs/concertim.md §5.1) */
 #define CPT_MRD_RELOAD_GAP_MS 5000
+/* after a failed StackTach report, the wait before the next attempt */
+#define CPT_SK_RETRY_US (60 * 1000000LL)
 
 static volatile sig_atomic_t cpt_stop;
 
@@ -106,6 +111,90 @@ static void cpt_mrd_devices(store_t *st, const conf_t *c)
         vg_log(LOG_DEBUG, "compactor: concertim devices: %s loaded", c->concertim_devices_file);
 }
 
+/* The StackTach report job's state: the period already handled and when to try again. */
+typedef struct {
+    int64_t done_s;   /* start of the last period made or found stored (0: none yet) */
+    int64_t retry_us; /* monotonic time before which a failed period is not retried */
+} cpt_sk_t;
+
+typedef struct {
+    const char *name;
+    int64_t start_us, end_us;
+    int exists;   /* the report is stored already */
+    size_t nraws; /* nova raws in the period: 0 or 1 */
+    vg_arena_t *a;
+} cpt_sk_check_t;
+
+static int cpt_sk_check_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    cpt_sk_check_t *k = arg;
+    sk_query_t q = {.table = SK_NOVA,
+                    .index = SK_BY_WHEN,
+                    .when_min = k->start_us,
+                    .when_min_excl = 1,
+                    .when_max = k->end_us,
+                    .limit = 1};
+    sk_raw_t *rows;
+    int rc = sk_report_exists(st, txn, k->name, k->start_us, k->end_us, err);
+
+    if (rc < 0)
+        return rc;
+    k->exists = rc;
+    return sk_raws_query(st, txn, k->a, &q, &rows, &k->nraws, err);
+}
+
+/* The start (unix seconds) of the last whole UTC period of `hours` that ended at least delay_s
+ * before now_s. */
+static int64_t cpt_sk_period(int64_t now_s, int hours, int delay_s)
+{
+    int64_t len = (int64_t)hours * 3600, t = now_s - delay_s;
+    int64_t end = (t / len - (t % len < 0)) * len;
+
+    return end - len;
+}
+
+/* The StackTach summary report (specs/stacktach.md §4.19) of the last [stacky] report_hours
+ * period that ended [stacky] report_delay_s ago, unless it is stored already. A period without
+ * nova notifications gets none (upstream's job fails on one: it divides by the request count). */
+static void cpt_sk_report(store_t *st, const conf_t *c, cpt_sk_t *s)
+{
+    int64_t start =
+        cpt_sk_period(vg_now_ms() / 1000, c->stacky_report_hours, c->stacky_report_delay_s);
+    const char *region = c->stacky_report_region != NULL && *c->stacky_report_region
+                             ? c->stacky_report_region
+                             : NULL;
+    vg_err_t err = {0};
+    vg_arena_t a;
+    uint64_t id;
+
+    if (start == s->done_s || vg_mono_us() < s->retry_us)
+        return;
+    vg_arena_init(&a, 0);
+
+    cpt_sk_check_t k = {.name =
+                            vg_arena_sprintf(&a, "summary for region: %s", region ? region : "all"),
+                        .start_us = start * 1000000,
+                        .end_us = (start + (int64_t)c->stacky_report_hours * 3600 - 1) * 1000000,
+                        .a = &a};
+    int rc = store_txn_run(st, cpt_sk_check_txn, &k, &err);
+
+    if (rc == VG_OK && !k.exists && k.nraws > 0) {
+        rc = sk_report_summary(st, &a, k.start_us, c->stacky_report_hours, region,
+                               vg_now_ns() / 1000, &id, &err);
+        if (rc == VG_OK)
+            vg_log(LOG_INFO, "compactor: stacky report %llu stored: \"%s\", %d h from %lld",
+                   (unsigned long long)id, k.name, c->stacky_report_hours, (long long)start);
+    }
+    if (rc == VG_OK) {
+        s->done_s = start;
+    } else {
+        vg_log(LOG_WARNING, "compactor: stacky report of %d h from %lld: %s; retrying in 60 s",
+               c->stacky_report_hours, (long long)start, err.msg);
+        s->retry_us = vg_mono_us() + CPT_SK_RETRY_US;
+    }
+    vg_arena_fini(&a);
+}
+
 static int cpt_run_once(store_t *st, const conf_t *c)
 {
     vg_err_t err = {0};
@@ -171,6 +260,7 @@ int main(int argc, char **argv)
     int64_t mrd_step = (int64_t)c.concertim_step_s * 1000000, next_mrd = vg_mono_us() + mrd_step,
             next_devices = 0;
     int mrd_devices = c.concertim_devices_file != NULL && *c.concertim_devices_file;
+    cpt_sk_t sk = {0};
     int status = 0;
 
     while (!cpt_stop) {
@@ -220,6 +310,8 @@ int main(int argc, char **argv)
             if (next_mrd <= vg_mono_us())
                 next_mrd = vg_mono_us() + mrd_step;
         }
+        if (c.stacky_report_hours > 0 && !store_panicked(st))
+            cpt_sk_report(st, &c, &sk);
         if (store_panicked(st)) {
             /* someone recovered the environment under us, or must: start over */
             store_close(st);

@@ -18,7 +18,15 @@
 
 extern char **environ;
 
-typedef enum { CONF_T_STR, CONF_T_INT, CONF_T_BOOL, CONF_T_SYNC, CONF_T_LEVEL } conf_type_t;
+/* CONF_T_HOURS: a report period, 0 (off), 1 or 24 */
+typedef enum {
+    CONF_T_STR,
+    CONF_T_INT,
+    CONF_T_BOOL,
+    CONF_T_SYNC,
+    CONF_T_LEVEL,
+    CONF_T_HOURS
+} conf_type_t;
 
 typedef struct {
     const char *section, *key;
@@ -106,6 +114,13 @@ static const conf_key_t conf_keys[] = {
      0, "on: PUT /mrd/{id}/metrics accepts any device id (standalone use)"},
     {"concertim", "token_endpoint", CONF_T_BOOL, CONF_OFF(concertim_token_endpoint), "off", 0, 0,
      "on: the historical POST /mrd/token issues tokens to anyone (development only)"},
+    {"stacky", "report_hours", CONF_T_HOURS, CONF_OFF(stacky_report_hours), "1", 0, 0,
+     "hours of each StackTach summary report vigil-compactor makes: 1 (hourly), 24 (daily, "
+     "from midnight UTC) or 0 (none)"},
+    {"stacky", "report_delay_s", CONF_T_INT, CONF_OFF(stacky_report_delay_s), "60", 0, 86400,
+     "seconds after a period ends before its report is made (late notifications get in)"},
+    {"stacky", "report_region", CONF_T_STR, CONF_OFF(stacky_report_region), "", 0, 0,
+     "the report covers the deployments whose name contains this (any case); empty: all"},
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
@@ -151,6 +166,12 @@ static int conf_set(conf_t *c, const conf_key_t *k, const char *v, const char *w
         *(int *)field = (int)n;
         return VG_OK;
     }
+    case CONF_T_HOURS:
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0 && strcmp(v, "24") != 0)
+            return vg_fail(err, VG_EINVAL, "%s: [%s] %s: \"%s\" is not one of 0, 1, 24", where,
+                           k->section, k->key, v);
+        *(int *)field = atoi(v);
+        return VG_OK;
     case CONF_T_BOOL:
         if (!strcasecmp(v, "on") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
             !strcmp(v, "1")) {
@@ -446,6 +467,7 @@ void conf_dump(const conf_t *c, FILE *out)
             break;
         }
         case CONF_T_INT:
+        case CONF_T_HOURS:
             fprintf(out, "%d\n", *(const int *)field);
             break;
         case CONF_T_BOOL:

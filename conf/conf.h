@@ -55,6 +55,10 @@ typedef struct {
     int concertim_devices_refresh_s;
     int concertim_accept_any_device;
     int concertim_token_endpoint;
+    /* [stacky] */
+    int stacky_report_hours; /* 0 (no scheduled report), 1 or 24 */
+    int stacky_report_delay_s;
+    char *stacky_report_region; /* "" = every deployment */
 
     char *path; /* the file this came from, or NULL when only defaults and environment */
 } conf_t;

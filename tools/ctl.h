@@ -31,4 +31,8 @@ int ctl_server(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *er
 int ctl_devices(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
 int ctl_token(const conf_t *c, int argc, char **argv, vg_err_t *err);
 
+/* `vigilctl stacky ingest|report|images` (tools/stacky.c): StackTach notifications from a
+ * JSON-lines file, the summary report on demand, the glance image usage tables. */
+int ctl_stacky(const conf_t *c, store_t *st, int argc, char **argv, vg_err_t *err);
+
 #endif

@@ -55,7 +55,21 @@ static void ctl_usage(FILE *f)
             "  dump [--project P] --match SELECTOR [--start T] [--end T]\n"
             "      print the samples of the matching series with start <= t <= end (RFC 3339 or\n"
             "      unix seconds; unbounded by default) as `name{label=\"value\",...} value ms`\n"
-            "      lines, which import back to the same samples (metadata is not dumped).\n");
+            "      lines, which import back to the same samples (metadata is not dumped).\n"
+            "  stacky ingest [--deployment NAME] [--service nova|glance|generic] FILE\n"
+            "      store the StackTach notifications of FILE (- for stdin), one per line\n"
+            "      ([routing_key, body] or the body alone), as POST /stacky/ingest/ would, for\n"
+            "      deployment NAME (default `default`; the service is inferred when absent),\n"
+            "      one transaction each. The first bad line prints `line N: problem (K\n"
+            "      ingested before it)` and exits 1. A summary line ends the run on stderr,\n"
+            "      after a progress bar while stderr is a terminal.\n"
+            "  stacky report [--hours N] [--region R] [--start T]\n"
+            "      make and store the `summary for region: R|all` report of the N hours\n"
+            "      (default 1) from T (unix seconds or \"YYYY-MM-DD HH:MM\", UTC, a whole hour;\n"
+            "      default: the last ended period of N hours) over the deployments whose name\n"
+            "      contains R (any case; default all); prints the new report's id.\n"
+            "  stacky images usage|deletes|exists\n"
+            "      print the glance image usage, delete or exists rows as a JSON array.\n");
 }
 
 static int ctl_compact(store_t *st, vg_err_t *err)
@@ -145,7 +159,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "status") != 0 && strcmp(cmd, "checkpoint") != 0 &&
         strcmp(cmd, "compact") != 0 && strcmp(cmd, "appkey") != 0 && strcmp(cmd, "import") != 0 &&
-        strcmp(cmd, "dump") != 0 && strcmp(cmd, "server") != 0 && strcmp(cmd, "devices") != 0) {
+        strcmp(cmd, "dump") != 0 && strcmp(cmd, "server") != 0 && strcmp(cmd, "devices") != 0 &&
+        strcmp(cmd, "stacky") != 0) {
         fprintf(stderr, "vigilctl: unknown command \"%s\"\n", cmd);
         ctl_usage(stderr);
         conf_fini(&c);
@@ -170,6 +185,8 @@ int main(int argc, char **argv)
         rc = ctl_devices(&c, st, argc - optind, argv + optind, &err);
     else if (strcmp(cmd, "server") == 0)
         rc = ctl_server(&c, st, argc - optind, argv + optind, &err);
+    else if (strcmp(cmd, "stacky") == 0)
+        rc = ctl_stacky(&c, st, argc - optind, argv + optind, &err);
     else
         rc = ctl_appkey(&c, st, argc - optind, argv + optind, &err);
     if (rc != VG_OK && err.subcode != CTL_SUB_REPORTED)
