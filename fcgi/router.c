@@ -8,12 +8,17 @@
 
 #include <string.h>
 
-extern const api_t vigil_api, prom_api, kap_api, kap_write_api, sysmon_api, mrd_api;
+extern const api_t vigil_api, prom_api, kap_api, kap_write_api, sysmon_api, mrd_api, stacky_api;
 
 const api_t *const fc_apis[] = {
-    &prom_api, &kap_api,   &kap_write_api, &sysmon_api,
-    &mrd_api,  &vigil_api, /* vigil's own: the owner of every path no other API claims; keep it
-                    last */
+    &prom_api,
+    &kap_api,
+    &kap_write_api,
+    &sysmon_api,
+    &mrd_api,
+    &stacky_api,
+    /* vigil's own: the owner of every path no other API claims; keep it last */
+    &vigil_api,
     NULL,
 };
 
