@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -115,6 +116,40 @@ static int fc_worker_wait(int fd, const sigset_t *block, const sigset_t *waitmas
     return rc;
 }
 
+/* The listening socket's wait. Every worker waits on the same socket, and a poll wakes them all
+ * for each connection (only one wins the accept; the rest wake, fail and wait again): with
+ * nginx's one connection per request that cost each request a context switch per idle worker.
+ * An exclusive epoll entry wakes one. ep < 0 (no epoll): the poll above. */
+static int fc_worker_wait_listen(int ep, int fd, const sigset_t *block, const sigset_t *waitmask)
+{
+    struct epoll_event ev;
+    sigset_t old;
+    int rc = 0;
+
+    if (ep < 0)
+        return fc_worker_wait(fd, block, waitmask);
+    sigprocmask(SIG_BLOCK, block, &old);
+    if (!fc_worker_stop && epoll_pwait(ep, &ev, 1, -1, waitmask) < 0 && errno != EINTR) {
+        vg_log(LOG_ERR, "worker: epoll_wait: %s", strerror(errno));
+        rc = -1;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static int fc_worker_epoll(int listen_fd)
+{
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fd};
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+
+    if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) < 0) {
+        vg_log(LOG_WARNING, "worker: epoll on the listening socket: %s; polling", strerror(errno));
+        close(ep);
+        ep = -1;
+    }
+    return ep;
+}
+
 static void fc_worker_timeouts(int fd, int secs)
 {
     struct timeval tv = {secs, 0};
@@ -129,7 +164,7 @@ int fc_worker_run(const conf_t *c, int listen_fd, store_mode_t mode)
     FCGX_Request r;
     sigset_t block, waitmask;
     int64_t last_try = 0;
-    int status = 0;
+    int status = 0, ep;
 
     fc_worker_signals(&block, &waitmask);
     /* several processes may share this socket (spawn-fcgi -F, or the master's workers): the
@@ -146,6 +181,7 @@ int fc_worker_run(const conf_t *c, int listen_fd, store_mode_t mode)
         return 1;
     }
     FCGX_InitRequest(&r, listen_fd, 0);
+    ep = fc_worker_epoll(listen_fd);
     vg_log(LOG_INFO, "worker: ready (store %s)", w.store ? "open" : "unavailable");
 
     while (!fc_worker_stop) {
@@ -164,7 +200,7 @@ int fc_worker_run(const conf_t *c, int listen_fd, store_mode_t mode)
             fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
             if (fd < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                    if (fc_worker_wait(listen_fd, &block, &waitmask) < 0) {
+                    if (fc_worker_wait_listen(ep, listen_fd, &block, &waitmask) < 0) {
                         status = 1;
                         break;
                     }
@@ -214,6 +250,8 @@ int fc_worker_run(const conf_t *c, int listen_fd, store_mode_t mode)
     }
     if (r.ipcFd >= 0 && r.ipcFd != listen_fd)
         close(r.ipcFd);
+    if (ep >= 0)
+        close(ep);
     store_close(w.store);
     free((char *)w.store_error);
     vg_arena_fini(&w.arena);
