@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define SK_REC_VERSION 1
 #define SK_NULL_LEN    0xffffffffu
@@ -203,6 +204,65 @@ enum {
 /* header: version, table, deployment4, when8, image_type8; then RF_NSTR strings; then json */
 #define RAW_HEAD 22
 
+/* The stored text: a codec byte (0 plain, 1 zlib), its length, and the bytes (zlib: the
+ * compressed stream). Notifications are JSON of a few KiB that deflates to about a third, and
+ * every byte written is also logged: the fast level pays for itself in the write. */
+#define RAW_JSON_PLAIN   0
+#define RAW_JSON_ZLIB    1
+#define RAW_ZLIB_MIN     256 /* shorter texts are stored plain */
+#define RAW_JSON_MAX_LEN (256u << 20)
+
+static void raw_encode_json(vg_buf_t *b, const char *json, size_t len)
+{
+    uLongf clen;
+
+    if (len >= RAW_ZLIB_MIN && len < RAW_JSON_MAX_LEN) {
+        clen = compressBound((uLong)len);
+        vg_buf_reserve(b, 9 + clen);
+        if (compress2((Bytef *)b->p + b->len + 9, &clen, (const Bytef *)json, (uLong)len, 1) ==
+                Z_OK &&
+            clen < len) {
+            unsigned char *h = (unsigned char *)b->p + b->len;
+
+            h[0] = RAW_JSON_ZLIB;
+            store_codec_put_u32(h + 1, (uint32_t)len);
+            store_codec_put_u32(h + 5, (uint32_t)clen);
+            b->len += 9 + clen;
+            b->p[b->len] = 0;
+            return;
+        }
+    }
+    rec_u8(b, RAW_JSON_PLAIN);
+    rec_u32(b, (uint32_t)len);
+    rec_mem(b, json, len);
+}
+
+/* The stored text back, NUL-terminated in a; NULL when the record is damaged. */
+static char *raw_decode_json(rd_t *r, vg_arena_t *a, size_t *len)
+{
+    unsigned codec = rd_u8(r);
+    uint32_t n = rd_u32(r);
+    const char *p;
+    size_t plen;
+    char *out;
+    uLongf olen = n;
+
+    rd_span(r, &p, &plen);
+    if (r->bad || p == NULL || n >= RAW_JSON_MAX_LEN)
+        return NULL;
+    if (codec == RAW_JSON_PLAIN) {
+        *len = plen;
+        return plen == n ? vg_arena_strndup(a, p, plen) : NULL;
+    }
+    out = vg_arena_alloc(a, (size_t)n + 1);
+    if (codec != RAW_JSON_ZLIB ||
+        uncompress((Bytef *)out, &olen, (const Bytef *)p, (uLong)plen) != Z_OK || olen != n)
+        return NULL;
+    out[n] = 0;
+    *len = n;
+    return out;
+}
+
 static void raw_encode(vg_buf_t *b, const sk_msg_t *m, uint32_t dep)
 {
     const char *s[RF_NSTR] = {
@@ -222,10 +282,12 @@ static void raw_encode(vg_buf_t *b, const sk_msg_t *m, uint32_t dep)
     rec_i64(b, m->image_type);
     for (int i = 0; i < RF_NSTR; i++)
         rec_str(b, s[i]);
-    rec_mem(b, m->json, m->json_len);
+    raw_encode_json(b, m->json, m->json_len);
 }
 
-static int raw_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id, sk_raw_t *out)
+/* Fills out from a raw record; the stored text only with with_json (else json is NULL). */
+static int raw_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id, int with_json,
+                      sk_raw_t *out)
 {
     rd_t r;
     const char **s[RF_NSTR] = {
@@ -237,9 +299,6 @@ static int raw_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id, sk_
         &out->m.rax_options,     &out->m.status,     &out->m.uuid,
         &out->m.owner,           &out->m.message_id,
     };
-    const char *json;
-    size_t jlen;
-
     memset(out, 0, sizeof *out);
     rd_init(&r, p, len, a);
     if (rd_u8(&r) != SK_REC_VERSION)
@@ -251,11 +310,10 @@ static int raw_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id, sk_
     out->m.image_type = rd_i64(&r);
     for (int i = 0; i < RF_NSTR; i++)
         *s[i] = rd_str(&r);
-    rd_span(&r, &json, &jlen);
     if (r.bad || out->m.table >= SK_NTABLES)
         return -1;
-    out->m.json = vg_arena_strndup(a, json != NULL ? json : "", jlen);
-    out->m.json_len = jlen;
+    if (with_json && (out->m.json = raw_decode_json(&r, a, &out->m.json_len)) == NULL)
+        return -1;
     out->m.launched_at_us = out->m.deleted_at_us = out->m.terminated_at_us = SK_NO_TIME;
     out->m.audit_begin_us = out->m.audit_end_us = SK_NO_TIME;
     out->m.created_at_us = out->m.image_deleted_at_us = SK_NO_TIME;
@@ -1437,7 +1495,7 @@ static int sk_store_in(store_t *st, store_txn_t *txn, vg_arena_t *a, const char 
                        const char *deployment, const sk_msg_t *m, int64_t now_ms, uint64_t *raw_id,
                        vg_err_t *err)
 {
-    uint32_t dep;
+    uint32_t dep = 0;
     uint64_t id;
     vg_buf_t b;
     unsigned char kb[8];
@@ -1514,7 +1572,7 @@ int sk_raw_get(store_t *st, store_txn_t *txn, vg_arena_t *a, sk_table_t table, u
         return vg_fail(err, VG_ENOTFOUND, "no raw %llu", (unsigned long long)id);
     if ((rc = store_rc(st, rc, "raw get", err)) < 0)
         return rc;
-    rc = raw_decode(v.data, v.size, a, id, out);
+    rc = raw_decode(v.data, v.size, a, id, 1, out);
     free(v.data);
     return rc < 0 ? vg_fail(err, VG_EINTERNAL, "raw %llu is damaged", (unsigned long long)id)
                   : VG_OK;
@@ -1613,7 +1671,8 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
             break;
         if (q->descending && hi != SK_NO_TIME && when > hi)
             continue;
-        if (pk.size != 8 || raw_decode(v.data, v.size, a, store_codec_u64(pk.data), &r) < 0)
+        if (pk.size != 8 ||
+            raw_decode(v.data, v.size, a, store_codec_u64(pk.data), !q->no_json, &r) < 0)
             continue;
         if ((q->deployment != 0 && q->index != SK_BY_DEPLOYMENT && r.deployment != q->deployment) ||
             (q->event != NULL && strcmp(r.m.event, q->event) != 0) ||

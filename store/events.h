@@ -35,8 +35,8 @@ typedef struct {
 } sk_deployment_t;
 
 /* All deployments, by name (byte order). */
-int sk_deployments(store_t *st, store_txn_t *txn, vg_arena_t *a, sk_deployment_t **out,
-                   size_t *n, vg_err_t *err);
+int sk_deployments(store_t *st, store_txn_t *txn, vg_arena_t *a, sk_deployment_t **out, size_t *n,
+                   vg_err_t *err);
 /* The name of deployment id (NULL when there is none). */
 const char *sk_deployment_name(const sk_deployment_t *deps, size_t n, uint32_t id);
 
@@ -67,17 +67,18 @@ typedef enum {
 typedef struct {
     sk_table_t table;
     sk_index_t index;
-    const char *value;     /* the key for SK_BY_INSTANCE..SK_BY_TENANT */
-    uint32_t deployment;   /* SK_BY_DEPLOYMENT's key; with other indexes a filter (0 = any) */
-    int64_t when_min;      /* SK_NO_TIME = unbounded */
-    int64_t when_max;      /* inclusive; SK_NO_TIME = unbounded */
-    int when_min_excl;     /* when_min is exclusive (watch's since) */
-    int descending;        /* by when descending (ties by id descending) */
-    const char *event;     /* filter: event equals (NULL = any) */
+    const char *value;   /* the key for SK_BY_INSTANCE..SK_BY_TENANT */
+    uint32_t deployment; /* SK_BY_DEPLOYMENT's key; with other indexes a filter (0 = any) */
+    int64_t when_min;    /* SK_NO_TIME = unbounded */
+    int64_t when_max;    /* inclusive; SK_NO_TIME = unbounded */
+    int when_min_excl;   /* when_min is exclusive (watch's since) */
+    int descending;      /* by when descending (ties by id descending) */
+    const char *event;   /* filter: event equals (NULL = any) */
     /* filter for columns no index covers (search): return 1 to keep the row */
     int (*keep)(const sk_raw_t *r, void *arg);
     void *keep_arg;
     size_t offset, limit; /* the window, applied after filtering and ordering */
+    int no_json;          /* leave m.json NULL: the stored text is not needed (saves inflating) */
 } sk_query_t;
 
 /* Raws matching q in index order (when, then id), as an index range scan: the cost is the rows
@@ -193,8 +194,7 @@ typedef struct {
 } sk_report_t;
 
 /* Stores r (its id is ignored) as the next report; *id gets its id (1, 2, ...). */
-int sk_report_put(store_t *st, store_txn_t *txn, const sk_report_t *r, uint64_t *id,
-                  vg_err_t *err);
+int sk_report_put(store_t *st, store_txn_t *txn, const sk_report_t *r, uint64_t *id, vg_err_t *err);
 /* VG_ENOTFOUND when there is no report id. */
 int sk_report_get(store_t *st, store_txn_t *txn, vg_arena_t *a, uint64_t id, sk_report_t *out,
                   vg_err_t *err);

@@ -313,11 +313,11 @@ static int stacky_ingest_fail(vg_err_t *err, int rc, const sk_part_t *part, size
 
 static int stacky_ingest(req_t *req, resp_t *resp, vg_err_t *err)
 {
-    const char *dep = req_arg(req, "deployment"), *text;
+    const char *dep = req_arg(req, "deployment"), *text = NULL;
     sk_parse_opts_t o = {.table = -1, .routing_key = req_arg(req, "routing_key")};
     stacky_put_t put = {.project = req->conf->store_default_project, .now_ms = req->now_ms};
     sk_part_t *parts;
-    size_t nparts, len;
+    size_t nparts, len = 0;
     sk_table_t t;
     json_object *root, *ids;
     int rc;
