@@ -567,8 +567,10 @@ static int sk_glance(vg_arena_t *a, json_object *body, json_object *payload, sk_
     size_t n;
     int rc;
 
-    if (payload == NULL)
+    if (payload == NULL) {
+        m->image_type = SK_NULL_IMAGE_TYPE;
         return VG_OK;
+    }
     sk_get(payload, "status", &v);
     m->status = sk_text(a, v, &n);
     sk_get(payload, "id", &v);

@@ -15,6 +15,10 @@
 /* "no time": an absent, empty or unparseable date */
 #define SK_NO_TIME INT64_MIN
 
+/* image_type null (§1.6: a glance error's payload is a string). Only the sign bit is set, so
+ * every test of the §1.5 bits reads it as no bits. */
+#define SK_NULL_IMAGE_TYPE INT64_MIN
+
 /* The raw tables (the "exchange"), each with its own id sequence. */
 typedef enum { SK_NOVA = 0, SK_GLANCE = 1, SK_GENERIC = 2, SK_NTABLES = 3 } sk_table_t;
 
@@ -25,7 +29,7 @@ int sk_table_parse(const char *s, sk_table_t *t);
 
 /* One element of a glance image.exists payload's "images" (§2.7). */
 typedef struct {
-    const char *uuid; /* element "id" (NULL when absent) */
+    const char *uuid;                     /* element "id" (NULL when absent) */
     int64_t created_at_us, deleted_at_us; /* SK_NO_TIME when absent */
     int64_t size;
     int has_size;
@@ -49,7 +53,7 @@ typedef struct {
     /* nova: "" when the key is absent, NULL when JSON null */
     const char *state, *old_state, *old_task, *task;
     const char *os_architecture, *os_distro, *os_version, *rax_options; /* "" when absent */
-    int64_t image_type;                                                  /* nova and glance */
+    int64_t image_type; /* nova and glance; SK_NULL_IMAGE_TYPE for a glance string payload */
     /* glance (§1.6): NULL when the payload is not a dict */
     const char *status, *uuid, *owner;
     const char *message_id; /* body.message_id (every table; a generic column) */
@@ -82,8 +86,8 @@ typedef struct {
  * [string, object], a missing or non-string publisher_id or event_type, a missing or
  * unparseable timestamp, a NUL inside an indexed string or a routing key over 50 bytes;
  * nothing is half-filled that the caller could store. */
-int sk_msg_parse(vg_arena_t *a, const char *text, size_t len, const sk_parse_opts_t *o,
-                 sk_msg_t *m, vg_err_t *err);
+int sk_msg_parse(vg_arena_t *a, const char *text, size_t len, const sk_parse_opts_t *o, sk_msg_t *m,
+                 vg_err_t *err);
 
 /* One message of an ingest body. */
 typedef struct {

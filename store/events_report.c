@@ -243,7 +243,8 @@ static int sk_rpt_on_request_raw(const sk_raw_t *r, void *arg, vg_err_t *err)
             break;
         }
     }
-    q->bits |= m->image_type;
+    if (m->image_type != SK_NULL_IMAGE_TYPE)
+        q->bits |= m->image_type;
     return VG_OK;
 }
 

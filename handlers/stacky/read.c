@@ -202,6 +202,7 @@ static void stacky_raws_init(stacky_raws_t *r, req_t *req, sk_table_t t)
     r->q.index = SK_BY_WHEN;
     r->q.when_min = SK_NO_TIME;
     r->q.when_max = SK_NO_TIME;
+    r->q.no_json = 1; /* rows show columns; only show prints the stored text */
 }
 
 /* when_min, when_max and the paging window into r->q */
@@ -507,7 +508,7 @@ static int stacky_search_keep(const sk_raw_t *r, void *arg)
     const char *col;
 
     if (k->f->kind == STACKY_F_IMAGE)
-        return r->m.image_type == k->num;
+        return r->m.image_type != SK_NULL_IMAGE_TYPE && r->m.image_type == k->num;
     col = *(const char *const *)((const char *)&r->m + k->f->off);
     return col != NULL && strcmp(col, k->value) == 0;
 }

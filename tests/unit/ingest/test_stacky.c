@@ -565,9 +565,8 @@ static void test_sk_check_fields(const char *name, const sk_msg_t *m, json_objec
         if (is_str) {
             test_sk_json_eq(what, got, val);
         } else if (strcmp(key, "image_type") == 0) {
-            /* null (a glance error's string payload) cannot be told apart: the interface has
-             * an integer, and 0 is what such a message gets */
-            int64_t want_t = val != NULL ? json_object_get_int64(val) : 0;
+            /* null (a glance error's string payload) is SK_NULL_IMAGE_TYPE */
+            int64_t want_t = val != NULL ? json_object_get_int64(val) : SK_NULL_IMAGE_TYPE;
 
             if (m->image_type != want_t)
                 fail_msg("%s: got %" PRId64 ", want %" PRId64, what, m->image_type, want_t);
