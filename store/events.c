@@ -1605,11 +1605,12 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
                   sk_raw_t **rows, size_t *n, vg_err_t *err)
 {
     unsigned char prefix[SK_KEY_MAX + 16], seek[SK_KEY_MAX + 32];
-    size_t plen = query_prefix(q, prefix, sizeof prefix - 16), skipped = 0, cap = 0;
+    size_t plen = query_prefix(q, prefix, sizeof prefix - 16), skipped = 0, cap = 0, seen = 0;
     int64_t lo = q->when_min, hi = q->when_max;
     DB *idx = sk_idx_db(st, q->table);
     DBC *cur;
     DBT k = {0}, pk = {0}, v = {0};
+    vg_arena_t tmp;
     sk_raw_t *out = NULL;
     int rc, op;
 
@@ -1626,6 +1627,7 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
         return VG_OK; /* no stored key is that long */
     if ((rc = store_rc(st, idx->cursor(idx, txn, &cur, 0), "cursor", err)) < 0)
         return rc;
+    vg_arena_init(&tmp, 4096);
     memcpy(seek, prefix, plen);
     k.data = seek;
     if (!q->descending) {
@@ -1644,6 +1646,7 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
             op = DB_LAST;
         else {
             cur->close(cur);
+            vg_arena_fini(&tmp);
             return store_rc(st, rc, "c_get", err);
         }
         k.data = NULL;
@@ -1671,8 +1674,17 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
             break;
         if (q->descending && hi != SK_NO_TIME && when > hi)
             continue;
-        if (pk.size != 8 ||
-            raw_decode(v.data, v.size, a, store_codec_u64(pk.data), !q->no_json, &r) < 0)
+        if (q->keep != NULL && q->max_examined > 0 && ++seen > q->max_examined) {
+            rc = vg_fail(err, VG_ELIMIT,
+                         "the search read %zu notifications without filling the page: narrow "
+                         "it with when_min and when_max",
+                         q->max_examined);
+            break;
+        }
+        /* judged on a copy in scratch memory (without the text), so rows the filters drop cost
+         * no request memory however many are read */
+        vg_arena_reset(&tmp);
+        if (pk.size != 8 || raw_decode(v.data, v.size, &tmp, store_codec_u64(pk.data), 0, &r) < 0)
             continue;
         if ((q->deployment != 0 && q->index != SK_BY_DEPLOYMENT && r.deployment != q->deployment) ||
             (q->event != NULL && strcmp(r.m.event, q->event) != 0) ||
@@ -1682,6 +1694,8 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
             skipped++;
             continue;
         }
+        if (raw_decode(v.data, v.size, a, store_codec_u64(pk.data), !q->no_json, &r) < 0)
+            continue;
         if (*n == cap) {
             sk_raw_t *nr;
 
@@ -1698,6 +1712,7 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
     if (rc == VG_OK || rc == DB_NOTFOUND)
         rc = VG_OK;
     free(v.data);
+    vg_arena_fini(&tmp);
     cur->close(cur);
     *rows = out;
     return rc;

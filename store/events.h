@@ -79,6 +79,9 @@ typedef struct {
     void *keep_arg;
     size_t offset, limit; /* the window, applied after filtering and ordering */
     int no_json;          /* leave m.json NULL: the stored text is not needed (saves inflating) */
+    /* with keep(): read at most this many rows (0 = no bound); past it the query fails with
+     * VG_ELIMIT rather than read the whole table for a page it cannot fill */
+    size_t max_examined;
 } sk_query_t;
 
 /* Raws matching q in index order (when, then id), as an index range scan: the cost is the rows

@@ -571,6 +571,7 @@ static int stacky_search_where(stacky_raws_t *r, stacky_match_t *k, vg_err_t *er
     }
     q->keep = stacky_search_keep;
     q->keep_arg = k;
+    q->max_examined = STACKY_SCAN_MAX;
     return VG_OK;
 }
 

@@ -16,6 +16,9 @@
 #define STACKY_DAY_US    (86400LL * STACKY_US_PER_S)
 #define STACKY_LIMIT_DEF 50   /* §3.5 */
 #define STACKY_LIMIT_MAX 1000 /* §3.5: larger limits are cut to this */
+/* a search on a column no index covers reads the table by time; it gives up (422) after this
+ * many rows, about a second's work, rather than read millions for one page */
+#define STACKY_SCAN_MAX 250000
 
 /* How a decimal time parameter with more than 6 fraction digits lands on a microsecond. */
 typedef enum {

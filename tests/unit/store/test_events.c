@@ -284,6 +284,16 @@ static void test_filters_distinct_deployments(void **state)
     q.keep = keep_host_null;
     assert_int_equal(query(t, &q, &rows), 1);
     assert_int_equal(rows[0].id, 2);
+    assert_non_null(rows[0].m.json); /* the stored text comes along unless no_json */
+    q.no_json = 1;
+    assert_int_equal(query(t, &q, &rows), 1);
+    assert_null(rows[0].m.json);
+    /* a filtered scan gives up past max_examined rows instead of reading the whole table */
+    q.max_examined = 2;
+    q.limit = 1000;
+    assert_int_equal(sk_raws_query(t->st, NULL, &t->a, &q, &rows, &n, &err), VG_ELIMIT);
+    q.max_examined = 3;
+    assert_int_equal(query(t, &q, &rows), 1);
     assert_int_equal(sk_events(t->st, NULL, &t->a, SK_NOVA, &names, &n, &err), VG_OK);
     assert_int_equal(n, 3);
     assert_string_equal(names[0], "a.event");
