@@ -1,6 +1,7 @@
 /* compactor/main.c - vigil-compactor: the background housekeeper and scheduler. It keeps the shared
  * environment healthy (failchk for crashed processes' locks, periodic checkpoints and removal of
- * log files recovery no longer needs, stream trimming, compaction) and runs the scheduled jobs:
+ * log files recovery no longer needs, a share of the cache kept clean for the writers, stream
+ * trimming, compaction) and runs the scheduled jobs:
  * Concertim's processing run every [concertim] step_s and the re-read of devices_file, and the
  * StackTach summary report of each [stacky] report_hours period once it has ended (made once: a
  * stored report is never made again, across restarts too). It reopens the store if the
@@ -22,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* the share of the cache kept clean (store_trickle), so writers evict clean pages */
+#define CPT_TRICKLE_PCT 10
 
 /* the throttle every process applies to device-table loads (specs/concertim.md §5.1) */
 #define CPT_MRD_RELOAD_GAP_MS 5000
@@ -312,6 +316,9 @@ int main(int argc, char **argv)
         }
         if (c.stacky_report_hours > 0 && !store_panicked(st))
             cpt_sk_report(st, &c, &sk);
+        /* keep part of the cache clean for the writers (a few page writes each time) */
+        if (!store_panicked(st) && store_trickle(st, CPT_TRICKLE_PCT, NULL, &err) != VG_OK)
+            vg_log(LOG_ERR, "compactor: %s", err.msg);
         if (store_panicked(st)) {
             /* someone recovered the environment under us, or must: start over */
             store_close(st);

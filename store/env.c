@@ -467,6 +467,15 @@ int store_checkpoint(store_t *st, int remove_logs, vg_err_t *err)
     return rc;
 }
 
+int store_trickle(store_t *st, int percent, int *written, vg_err_t *err)
+{
+    int n = 0, rc = store_rc(st, st->env->memp_trickle(st->env, percent, &n), "memp_trickle", err);
+
+    if (written != NULL)
+        *written = n;
+    return rc;
+}
+
 int store_stats(store_t *st, unsigned what, store_stats_t *s, vg_err_t *err)
 {
     DB_MPOOL_STAT *mp = NULL;

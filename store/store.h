@@ -49,6 +49,10 @@ const char *store_home(const store_t *st);
 int store_failchk(store_t *st, vg_err_t *err);
 /* Checkpoints and removes log files no longer needed for recovery. */
 int store_checkpoint(store_t *st, int remove_logs, vg_err_t *err);
+/* Writes dirty cache pages until percent of the cache is clean, so a writer that needs a free
+ * buffer finds a clean one instead of writing a page out inside its transaction (the
+ * background writer's job: vigil-compactor). *written (when not NULL) counts the pages. */
+int store_trickle(store_t *st, int percent, int *written, vg_err_t *err);
 /* What store_stats collects: the cache and lock figures walk whole shared tables (about a
  * millisecond with the default sizes), so liveness checks ask for the transactions only. */
 enum {
