@@ -281,9 +281,13 @@ static const struct {
     {offsetof(store_t, chunks), "chunks.db", DB_BTREE, 0, 16384, 1},
     {offsetof(store_t, metadata), "metadata.db", DB_BTREE, 0, 0, 0},
     {offsetof(store_t, stream), "stream.db", DB_BTREE, 0, 0, 0},
-    {offsetof(store_t, sk_raw_nova), "raw_nova.db", DB_BTREE, 0, 16384, 0},
-    {offsetof(store_t, sk_raw_glance), "raw_glance.db", DB_BTREE, 0, 16384, 0},
-    {offsetof(store_t, sk_raw_generic), "raw_generic.db", DB_BTREE, 0, 16384, 0},
+    {offsetof(store_t, sk_raw_nova), "raw_nova.db", DB_BTREE, 0, 0, 0},
+    {offsetof(store_t, sk_raw_glance), "raw_glance.db", DB_BTREE, 0, 0, 0},
+    {offsetof(store_t, sk_raw_generic), "raw_generic.db", DB_BTREE, 0, 0, 0},
+    /* the notifications' text apart from their columns: row lookups read small records */
+    {offsetof(store_t, sk_text_nova), "raw_nova_text.db", DB_BTREE, 0, 16384, 0},
+    {offsetof(store_t, sk_text_glance), "raw_glance_text.db", DB_BTREE, 0, 16384, 0},
+    {offsetof(store_t, sk_text_generic), "raw_generic_text.db", DB_BTREE, 0, 16384, 0},
     {offsetof(store_t, stacky), "stacky.db", DB_BTREE, 0, 0, 0},
     /* after their primaries, so store_close closes them first */
     {offsetof(store_t, sk_idx_nova), "raw_nova_idx.db", DB_BTREE, DB_DUPSORT, 0, 0},

@@ -1,7 +1,9 @@
 /* store/events.c - the StackTach event store (see events.h and ../shared/specs/stacktach.md).
  *
  * Raw tables: raw_<service>.db maps a raw id (big-endian u64, so cursor order is id order) to a
- * record (below); raw_<service>_idx.db is its secondary (DB->associate, DUPSORT, the data is the
+ * record of its columns (below), raw_<service>_text.db the same id to the stored text (deflated),
+ * kept apart so the lookups that list rows read small records; raw_<service>_idx.db is the
+ * columns' secondary (DB->associate, DUPSORT, the data is the
  * raw id) holding, for every raw, one key per index it appears in:
  *
  *   'i' instance|uuid \0 when8     'r' request_id \0 when8     'e' event \0 when8
@@ -201,8 +203,7 @@ enum {
     RF_NSTR
 };
 
-/* header: version, table, deployment4, when8, image_type8; then RF_NSTR strings; then json */
-#define RAW_HEAD 22
+/* header: version, table, deployment4, when8, image_type8; then RF_NSTR strings */
 
 /* The stored text: a codec byte (0 plain, 1 zlib), its length, and the bytes (zlib: the
  * compressed stream). Notifications are JSON of a few KiB that deflates to about a third, and
@@ -282,12 +283,10 @@ static void raw_encode(vg_buf_t *b, const sk_msg_t *m, uint32_t dep)
     rec_i64(b, m->image_type);
     for (int i = 0; i < RF_NSTR; i++)
         rec_str(b, s[i]);
-    raw_encode_json(b, m->json, m->json_len);
 }
 
-/* Fills out from a raw record; the stored text only with with_json (else json is NULL). */
-static int raw_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id, int with_json,
-                      sk_raw_t *out)
+/* Fills out from a raw record (the columns; json stays NULL: raw_text_get). */
+static int raw_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id, sk_raw_t *out)
 {
     rd_t r;
     const char **s[RF_NSTR] = {
@@ -311,8 +310,6 @@ static int raw_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id, int
     for (int i = 0; i < RF_NSTR; i++)
         *s[i] = rd_str(&r);
     if (r.bad || out->m.table >= SK_NTABLES)
-        return -1;
-    if (with_json && (out->m.json = raw_decode_json(&r, a, &out->m.json_len)) == NULL)
         return -1;
     out->m.launched_at_us = out->m.deleted_at_us = out->m.terminated_at_us = SK_NO_TIME;
     out->m.audit_begin_us = out->m.audit_end_us = SK_NO_TIME;
@@ -408,6 +405,56 @@ static DB *sk_raw_db(store_t *st, sk_table_t t)
 static DB *sk_idx_db(store_t *st, sk_table_t t)
 {
     return t == SK_NOVA ? st->sk_idx_nova : t == SK_GLANCE ? st->sk_idx_glance : st->sk_idx_generic;
+}
+
+static DB *sk_text_db(store_t *st, sk_table_t t)
+{
+    return t == SK_NOVA     ? st->sk_text_nova
+           : t == SK_GLANCE ? st->sk_text_glance
+                            : st->sk_text_generic;
+}
+
+/* Stores the raw's text under its id in its table's text database. */
+static int raw_text_put(store_t *st, store_txn_t *txn, vg_arena_t *a, sk_table_t t,
+                        const unsigned char *key, const char *json, size_t len, vg_err_t *err)
+{
+    vg_buf_t b;
+    DBT k = {0}, v = {0};
+    DB *db = sk_text_db(st, t);
+
+    vg_buf_init(&b, a);
+    raw_encode_json(&b, json, len);
+    k.data = (void *)key;
+    k.size = 8;
+    v.data = b.p;
+    v.size = (u_int32_t)b.len;
+    return store_rc(st, db->put(db, txn, &k, &v, DB_NOOVERWRITE), "text put", err);
+}
+
+/* Fills r->m.json from the text database. */
+static int raw_text_get(store_t *st, store_txn_t *txn, vg_arena_t *a, sk_raw_t *r, vg_err_t *err)
+{
+    unsigned char kb[8];
+    DBT k = {0}, v = {0};
+    DB *db = sk_text_db(st, r->m.table);
+    rd_t d;
+    int rc;
+
+    store_codec_put_u64(kb, r->id);
+    k.data = kb;
+    k.size = 8;
+    v.flags = DB_DBT_MALLOC;
+    rc = db->get(db, txn, &k, &v, 0);
+    if (rc == DB_NOTFOUND)
+        return vg_fail(err, VG_EINTERNAL, "raw %llu has no text", (unsigned long long)r->id);
+    if ((rc = store_rc(st, rc, "text get", err)) < 0)
+        return rc;
+    rd_init(&d, v.data, v.size, a);
+    r->m.json = raw_decode_json(&d, a, &r->m.json_len);
+    free(v.data);
+    if (r->m.json == NULL)
+        return vg_fail(err, VG_EINTERNAL, "raw %llu's text is damaged", (unsigned long long)r->id);
+    return VG_OK;
 }
 
 static int kv_put(store_t *st, store_txn_t *txn, const void *k, size_t kl, const void *v, size_t vl,
@@ -1517,7 +1564,8 @@ static int sk_store_in(store_t *st, store_txn_t *txn, vg_arena_t *a, const char 
     v.data = b.p;
     v.size = (u_int32_t)b.len;
     db = sk_raw_db(st, m->table);
-    if ((rc = store_rc(st, db->put(db, txn, &k, &v, DB_NOOVERWRITE), "raw put", err)) < 0)
+    if ((rc = store_rc(st, db->put(db, txn, &k, &v, DB_NOOVERWRITE), "raw put", err)) < 0 ||
+        (rc = raw_text_put(st, txn, a, m->table, kb, m->json, m->json_len, err)) < 0)
         return rc;
     if (m->host == NULL) {
         sk_key_t hk;
@@ -1572,10 +1620,11 @@ int sk_raw_get(store_t *st, store_txn_t *txn, vg_arena_t *a, sk_table_t table, u
         return vg_fail(err, VG_ENOTFOUND, "no raw %llu", (unsigned long long)id);
     if ((rc = store_rc(st, rc, "raw get", err)) < 0)
         return rc;
-    rc = raw_decode(v.data, v.size, a, id, 1, out);
+    rc = raw_decode(v.data, v.size, a, id, out);
     free(v.data);
-    return rc < 0 ? vg_fail(err, VG_EINTERNAL, "raw %llu is damaged", (unsigned long long)id)
-                  : VG_OK;
+    if (rc < 0)
+        return vg_fail(err, VG_EINTERNAL, "raw %llu is damaged", (unsigned long long)id);
+    return raw_text_get(st, txn, a, out, err);
 }
 
 /* the index prefix of a query: kind, then the value and a NUL, or the deployment */
@@ -1684,7 +1733,7 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
         /* judged on a copy in scratch memory (without the text), so rows the filters drop cost
          * no request memory however many are read */
         vg_arena_reset(&tmp);
-        if (pk.size != 8 || raw_decode(v.data, v.size, &tmp, store_codec_u64(pk.data), 0, &r) < 0)
+        if (pk.size != 8 || raw_decode(v.data, v.size, &tmp, store_codec_u64(pk.data), &r) < 0)
             continue;
         if ((q->deployment != 0 && q->index != SK_BY_DEPLOYMENT && r.deployment != q->deployment) ||
             (q->event != NULL && strcmp(r.m.event, q->event) != 0) ||
@@ -1694,8 +1743,10 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
             skipped++;
             continue;
         }
-        if (raw_decode(v.data, v.size, a, store_codec_u64(pk.data), !q->no_json, &r) < 0)
+        if (raw_decode(v.data, v.size, a, store_codec_u64(pk.data), &r) < 0)
             continue;
+        if (!q->no_json && (rc = raw_text_get(st, txn, a, &r, err)) < 0)
+            break;
         if (*n == cap) {
             sk_raw_t *nr;
 

@@ -21,6 +21,7 @@ struct store {
     /* StackTach (events.c): raw tables, their associated indexes, and the derived data */
     DB *sk_raw_nova, *sk_raw_glance, *sk_raw_generic;
     DB *sk_idx_nova, *sk_idx_glance, *sk_idx_generic;
+    DB *sk_text_nova, *sk_text_glance, *sk_text_generic; /* raw id → the stored text */
     DB *stacky;
     DB_SEQUENCE *series_seq;
     char *home;
