@@ -182,3 +182,16 @@ void vg_arena_defer(vg_arena_t *a, void (*fn)(void *), void *p)
     d->next = a->defers;
     a->defers = d;
 }
+
+void *vg_arena_grow(vg_arena_t *a, void *v, size_t n, size_t *cap, size_t size)
+{
+    void *nv;
+
+    if (n < *cap)
+        return v;
+    *cap = *cap ? *cap * 2 : 16;
+    nv = vg_arena_alloc(a, *cap * size);
+    if (n > 0)
+        memcpy(nv, v, n * size);
+    return nv;
+}

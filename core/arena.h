@@ -35,6 +35,9 @@ char *vg_arena_strndup(vg_arena_t *a, const char *s, size_t n);
 char *vg_arena_sprintf(vg_arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *vg_arena_vsprintf(vg_arena_t *a, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* An array of n elements of size bytes at v with room for *cap, given room for one more: v
+ * itself, or a copy twice as large (at least 16) in a, *cap updated. */
+void *vg_arena_grow(vg_arena_t *a, void *v, size_t n, size_t *cap, size_t size);
 /* Registers fn(p) to run at the next reset or fini (e.g. json_object_put for a tree). */
 void vg_arena_defer(vg_arena_t *a, void (*fn)(void *), void *p);
 

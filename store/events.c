@@ -545,6 +545,20 @@ static void key_u32(sk_key_t *k, uint32_t v)
     k->n += 4;
 }
 
+/* Stores the record in b (then freed) under kind + id in stacky.db. */
+static int rec_put(store_t *st, store_txn_t *txn, char kind, uint64_t id, vg_buf_t *b,
+                   vg_err_t *err)
+{
+    sk_key_t k;
+    int rc;
+
+    key_init(&k, kind);
+    key_u64(&k, id);
+    rc = kv_put(st, txn, k.p, k.n, b->p, b->len, err);
+    vg_buf_fini(b);
+    return rc;
+}
+
 /* The next value of sequence name (1, 2, ...). */
 static int sk_seq_next(store_t *st, store_txn_t *txn, vg_arena_t *a, const char *name,
                        uint64_t *out, vg_err_t *err)
@@ -684,15 +698,7 @@ static int dep_collect(const unsigned char *k, size_t kl, const void *v, size_t 
 
     if (kl != 5)
         return 0;
-    if (l->n == l->cap) {
-        sk_deployment_t *nv;
-
-        l->cap = l->cap ? l->cap * 2 : 8;
-        nv = vg_arena_alloc(l->a, l->cap * sizeof *nv);
-        if (l->n)
-            memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-    }
+    l->v = vg_arena_grow(l->a, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n].id = store_codec_u32(k + 1);
     l->v[l->n++].name = vg_arena_strndup(l->a, v, vl);
     return 0;
@@ -793,16 +799,10 @@ static int timing_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id, 
 static int timing_put(store_t *st, store_txn_t *txn, const sk_timing_t *t, vg_err_t *err)
 {
     vg_buf_t b;
-    sk_key_t k;
-    int rc;
 
     vg_buf_init(&b, NULL);
     timing_encode(&b, t);
-    key_init(&k, 'T');
-    key_u64(&k, t->id);
-    rc = kv_put(st, txn, k.p, k.n, b.p, b.len, err);
-    vg_buf_fini(&b);
-    return rc;
+    return rec_put(st, txn, 'T', t->id, &b, err);
 }
 
 /* tracker record: version, start, last_timing, duration, end event, end deployment, end tenant,
@@ -849,16 +849,10 @@ static int tracker_decode(const void *p, size_t len, vg_arena_t *a, uint64_t id,
 static int tracker_put(store_t *st, store_txn_t *txn, const sk_tracker_t *t, vg_err_t *err)
 {
     vg_buf_t b;
-    sk_key_t k;
-    int rc;
 
     vg_buf_init(&b, NULL);
     tracker_encode(&b, t);
-    key_init(&k, 'K');
-    key_u64(&k, t->id);
-    rc = kv_put(st, txn, k.p, k.n, b.p, b.len, err);
-    vg_buf_fini(&b);
-    return rc;
+    return rec_put(st, txn, 'K', t->id, &b, err);
 }
 
 /* the first key under prefix: its bytes into *k (arena) */
@@ -1158,10 +1152,7 @@ static int sk_usage_launch(store_t *st, store_txn_t *txn, vg_arena_t *a, const s
     l.rax_options = m->rax_options;
     vg_buf_init(&b, NULL);
     launch_encode(&b, &l);
-    key_init(&k, 'a');
-    key_u64(&k, id);
-    rc = kv_put(st, txn, k.p, k.n, b.p, b.len, err);
-    vg_buf_fini(&b);
+    rc = rec_put(st, txn, 'a', id, &b, err);
     return rc;
 }
 
@@ -1210,10 +1201,7 @@ static int sk_usage_delete(store_t *st, store_txn_t *txn, vg_arena_t *a, const s
     rec_i64(&b, deleted);
     rec_i64(&b, (int64_t)raw);
     rec_str(&b, m->instance);
-    key_init(&k, 'x');
-    key_u64(&k, id);
-    rc = kv_put(st, txn, k.p, k.n, b.p, b.len, err);
-    vg_buf_fini(&b);
+    rc = rec_put(st, txn, 'x', id, &b, err);
     return rc;
 }
 
@@ -1296,10 +1284,7 @@ static int sk_usage_exists(store_t *st, store_txn_t *txn, vg_arena_t *a, const s
     rec_str(&b, m->os_distro);
     rec_str(&b, m->os_version);
     rec_str(&b, m->rax_options);
-    key_init(&k, 'X');
-    key_u64(&k, id);
-    rc = kv_put(st, txn, k.p, k.n, b.p, b.len, err);
-    vg_buf_fini(&b);
+    rc = rec_put(st, txn, 'X', id, &b, err);
     if (rc < 0)
         return rc;
     key_init(&k, 'Y');
@@ -1747,15 +1732,7 @@ int sk_raws_query(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_query_t
             continue;
         if (!q->no_json && (rc = raw_text_get(st, txn, a, &r, err)) < 0)
             break;
-        if (*n == cap) {
-            sk_raw_t *nr;
-
-            cap = cap ? cap * 2 : 16;
-            nr = vg_arena_alloc(a, cap * sizeof *nr);
-            if (*n)
-                memcpy(nr, out, *n * sizeof *nr);
-            out = nr;
-        }
+        out = vg_arena_grow(a, out, *n, &cap, sizeof *out);
         out[(*n)++] = r;
         if (*n >= q->limit)
             break;
@@ -1779,15 +1756,7 @@ typedef struct {
 
 static void str_list_add(str_list_t *l, const char *s, size_t n)
 {
-    if (l->n == l->cap) {
-        const char **nv;
-
-        l->cap = l->cap ? l->cap * 2 : 32;
-        nv = vg_arena_alloc(l->a, l->cap * sizeof *nv);
-        if (l->n)
-            memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-    }
+    l->v = vg_arena_grow(l->a, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n++] = vg_arena_strndup(l->a, s, n);
 }
 
@@ -1920,15 +1889,7 @@ static int timing_load(timing_list_t *l, uint64_t id, sk_timing_t *t)
 
 static void timing_add(timing_list_t *l, const sk_timing_t *t)
 {
-    if (l->n == l->cap) {
-        sk_timing_t *nv;
-
-        l->cap = l->cap ? l->cap * 2 : 16;
-        nv = vg_arena_alloc(l->a, l->cap * sizeof *nv);
-        if (l->n)
-            memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-    }
+    l->v = vg_arena_grow(l->a, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n++] = *t;
 }
 
@@ -2064,15 +2025,7 @@ int sk_summary(store_t *st, store_txn_t *txn, vg_arena_t *a, size_t offset, size
         if (s.row.n == 0)
             continue;
         s.row.name = name;
-        if (*n == cap) {
-            sk_summary_t *nr;
-
-            cap = cap ? cap * 2 : 16;
-            nr = vg_arena_alloc(a, cap * sizeof *nr);
-            if (*n)
-                memcpy(nr, rows, *n * sizeof *nr);
-            rows = nr;
-        }
+        rows = vg_arena_grow(a, rows, *n, &cap, sizeof *rows);
         rows[(*n)++] = s.row;
     }
     for (size_t i = 1; i < *n; i++)
@@ -2119,15 +2072,7 @@ static int kpi_take(const unsigned char *k, size_t kl, const void *v, size_t vl,
         return 0;
     if (l->tenant != NULL && !str_eq(tr.end_tenant, l->tenant))
         return 0;
-    if (l->n == l->cap) {
-        sk_kpi_t *nv;
-
-        l->cap = l->cap ? l->cap * 2 : 16;
-        nv = vg_arena_alloc(l->a, l->cap * sizeof *nv);
-        if (l->n)
-            memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-    }
+    l->v = vg_arena_grow(l->a, l->v, l->n, &l->cap, sizeof *l->v);
     ev = tr.end_event != NULL ? tr.end_event : "";
     if (ends_with(ev, ".end"))
         ev = vg_arena_strndup(l->a, ev, strlen(ev) - 4);
@@ -2187,15 +2132,7 @@ typedef struct {
 
 static void *usage_slot(usage_list_t *l)
 {
-    if (l->n == l->cap) {
-        void *nv;
-
-        l->cap = l->cap ? l->cap * 2 : 16;
-        nv = vg_arena_alloc(l->a, l->cap * l->size);
-        if (l->n)
-            memcpy(nv, l->items, l->n * l->size);
-        l->items = nv;
-    }
+    l->items = vg_arena_grow(l->a, l->items, l->n, &l->cap, l->size);
     return (char *)l->items + l->n * l->size;
 }
 
@@ -2342,10 +2279,7 @@ int sk_report_put(store_t *st, store_txn_t *txn, const sk_report_t *r, uint64_t 
     rec_i64(&b, r->version);
     rec_str(&b, r->name);
     rec_mem(&b, r->json != NULL ? r->json : "", r->json != NULL ? r->json_len : 0);
-    key_init(&k, 'p');
-    key_u64(&k, *id);
-    rc = kv_put(st, txn, k.p, k.n, b.p, b.len, err);
-    vg_buf_fini(&b);
+    rc = rec_put(st, txn, 'p', *id, &b, err);
     if (rc < 0)
         return rc;
     report_qkey(&k, r->name != NULL ? r->name : "", r->period_start_us, r->period_end_us);
@@ -2418,15 +2352,7 @@ static int report_take(const unsigned char *k, size_t kl, const void *v, size_t 
         l->skipped++;
         return 0;
     }
-    if (l->n == l->cap) {
-        sk_report_t *nv;
-
-        l->cap = l->cap ? l->cap * 2 : 16;
-        nv = vg_arena_alloc(l->a, l->cap * sizeof *nv);
-        if (l->n)
-            memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-    }
+    l->v = vg_arena_grow(l->a, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n++] = r;
     return l->n >= l->limit;
 }

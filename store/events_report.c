@@ -331,15 +331,7 @@ static sk_rpt_group_t *sk_rpt_group(sk_rpt_t *x, const char *op, const char *ima
 
 static void sk_rpt_group_add(sk_rpt_t *x, sk_rpt_group_t *g, int64_t dur_us, int fail)
 {
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 16;
-        int64_t *grown = vg_arena_alloc(x->a, cap * sizeof *grown);
-
-        if (g->n > 0)
-            memcpy(grown, g->durs, g->n * sizeof *grown);
-        g->durs = grown;
-        g->cap = cap;
-    }
+    g->durs = vg_arena_grow(x->a, g->durs, g->n, &g->cap, sizeof *g->durs);
     g->durs[g->n++] = dur_us;
     if (fail >= 0 && fail < SK_RPT_NTYPES)
         g->failed[fail]++;

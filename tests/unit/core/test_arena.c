@@ -84,6 +84,31 @@ static void test_arena_strings(void **state)
     vg_arena_fini(&a);
 }
 
+static void test_arena_grow(void **state)
+{
+    vg_arena_t a;
+    int *v = NULL;
+    size_t cap = 0;
+
+    (void)state;
+    vg_arena_init(&a, 0);
+    for (int i = 0; i < 1000; i++) {
+        int *before = v;
+        size_t old_cap = cap;
+
+        v = vg_arena_grow(&a, v, (size_t)i, &cap, sizeof *v);
+        if ((size_t)i < old_cap)
+            assert_ptr_equal(v, before); /* room left: the same array */
+        else
+            assert_int_equal(cap, old_cap ? old_cap * 2 : 16);
+        v[i] = i;
+    }
+    assert_int_equal(cap, 1024);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(v[i], i);
+    vg_arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -91,6 +116,7 @@ int main(void)
         cmocka_unit_test(test_arena_big_allocation),
         cmocka_unit_test(test_arena_defers_run_last_first),
         cmocka_unit_test(test_arena_strings),
+        cmocka_unit_test(test_arena_grow),
     };
     return cmocka_run_group_tests_name("core/arena", tests, NULL, NULL);
 }
