@@ -35,6 +35,31 @@ int test_store_teardown(void **state)
     return 0;
 }
 
+int test_open_store_setup(void **state)
+{
+    test_open_store_t *t = calloc(1, sizeof *t);
+    vg_err_t err = {0};
+
+    if (t == NULL || test_store_setup((void **)&t->fx) != 0)
+        return -1;
+    if (store_open(&t->fx->conf, STORE_OPEN_FIRST, &t->st, &err) != VG_OK)
+        return -1;
+    vg_arena_init(&t->a, 0);
+    *state = t;
+    return 0;
+}
+
+int test_open_store_teardown(void **state)
+{
+    test_open_store_t *t = *state;
+
+    vg_arena_fini(&t->a);
+    store_close(t->st);
+    test_store_teardown((void **)&t->fx);
+    free(t);
+    return 0;
+}
+
 int test_meta_put_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
 {
     test_meta_t *p = arg;

@@ -16,6 +16,17 @@ typedef struct {
 int test_store_setup(void **state);
 int test_store_teardown(void **state);
 
+/* A fresh store opened as the first process, and an arena: the setup most store tests need. */
+typedef struct {
+    test_store_t *fx;
+    store_t *st;
+    vg_arena_t a;
+} test_open_store_t;
+
+/* cmocka setup/teardown: *state becomes a test_open_store_t. */
+int test_open_store_setup(void **state);
+int test_open_store_teardown(void **state);
+
 typedef struct {
     const char *key, *val; /* val: what to put, or what get found (valid until the next get) */
     int attempts;          /* how many times the transaction body ran */

@@ -27,36 +27,10 @@
 #define END_US   (START_US + HOUR_US - 1000000)
 #define NOW_US   1394460060123456LL /* 14:01:00.123456 */
 
-typedef struct {
-    test_store_t *fx;
-    store_t *st;
-    vg_arena_t a;
-} test_rpt_t;
+typedef test_open_store_t test_rpt_t;
 
-static int test_setup(void **state)
-{
-    test_rpt_t *t = calloc(1, sizeof *t);
-    vg_err_t err = {0};
-
-    if (t == NULL || test_store_setup((void **)&t->fx) != 0)
-        return -1;
-    if (store_open(&t->fx->conf, STORE_OPEN_FIRST, &t->st, &err) != VG_OK)
-        return -1;
-    vg_arena_init(&t->a, 0);
-    *state = t;
-    return 0;
-}
-
-static int test_teardown(void **state)
-{
-    test_rpt_t *t = *state;
-
-    vg_arena_fini(&t->a);
-    store_close(t->st);
-    test_store_teardown((void **)&t->fx);
-    free(t);
-    return 0;
-}
+#define test_setup    test_open_store_setup
+#define test_teardown test_open_store_teardown
 
 /* ---- ingest ---- */
 

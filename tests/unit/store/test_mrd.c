@@ -23,36 +23,10 @@
 #define T0      1699999995000LL /* a whole second on the 15 s grid, in ms */
 #define PROJECT "default"
 
-typedef struct {
-    test_store_t *fx;
-    store_t *st;
-    vg_arena_t a;
-} test_mrd_t;
+typedef test_open_store_t test_mrd_t;
 
-static int test_setup(void **state)
-{
-    test_mrd_t *t = calloc(1, sizeof *t);
-    vg_err_t err = {0};
-
-    if (t == NULL || test_store_setup((void **)&t->fx) != 0)
-        return -1;
-    if (store_open(&t->fx->conf, STORE_OPEN_FIRST, &t->st, &err) != VG_OK)
-        return -1;
-    vg_arena_init(&t->a, 0);
-    *state = t;
-    return 0;
-}
-
-static int test_teardown(void **state)
-{
-    test_mrd_t *t = *state;
-
-    vg_arena_fini(&t->a);
-    store_close(t->st);
-    test_store_teardown((void **)&t->fx);
-    free(t);
-    return 0;
-}
+#define test_setup    test_open_store_setup
+#define test_teardown test_open_store_teardown
 
 /* ---- helpers ---- */
 
