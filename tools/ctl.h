@@ -9,10 +9,17 @@
 #include "core/err.h"
 #include "store/store.h"
 
+#include <stdint.h>
+
 /* err->subcode of a failure the command has already reported on stderr in its own form (such as
  * FILE:LINE: lines): main prints nothing more and exits 1. Distinct from the subcodes the
  * layers below set. */
 #define CTL_SUB_REPORTED 0x63746c
+
+/* The progress bar of a long command: CTL_BAR characters of '#' and '.' for done of total
+ * (total > 0) into bar (CTL_BAR + 1 bytes); returns the percentage. */
+#define CTL_BAR 24
+int ctl_bar(char *bar, uint64_t done, uint64_t total);
 
 /* `vigilctl import`: a file of Prometheus text, OpenMetrics or line protocol into the store, in
  * batches of one transaction each (tools/import.c has the rules). */

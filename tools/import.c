@@ -28,7 +28,6 @@ typedef enum { CTL_FMT_AUTO, CTL_FMT_PROM, CTL_FMT_OM, CTL_FMT_LP } ctl_fmt_t;
 #define CTL_IMP_TERM_LEN   6
 #define CTL_IMP_TICK_US    100000 /* the progress line is redrawn at most every 0.1 s */
 #define CTL_IMP_MAX_REPORT 20     /* bad lines reported from one piece */
-#define CTL_IMP_BAR        24     /* width of the progress bar */
 #define CTL_IMP_DETAIL_MAX 240    /* a longer problem text is shown as head ... tail */
 
 typedef struct {
@@ -118,15 +117,12 @@ static void ctl_imp_progress(ctl_imp_t *x, int force)
     rate = secs > 0 ? (double)x->samples / secs : 0;
     if (x->total > 0) {
         uint64_t done = x->done < x->total ? x->done : x->total;
-        int fill = (int)(done * CTL_IMP_BAR / x->total);
-        char bar[CTL_IMP_BAR + 1];
+        char bar[CTL_BAR + 1];
+        int pct = ctl_bar(bar, done, x->total);
 
-        memset(bar, '#', (size_t)fill);
-        memset(bar + fill, '.', (size_t)(CTL_IMP_BAR - fill));
-        bar[CTL_IMP_BAR] = '\0';
-        fprintf(stderr, "\r[%s] %3d%%  %.1f/%.1f MiB  %llu samples  %.0f samples/s\033[K", bar,
-                (int)(done * 100 / x->total), (double)done / 1048576.0,
-                (double)x->total / 1048576.0, (unsigned long long)x->samples, rate);
+        fprintf(stderr, "\r[%s] %3d%%  %.1f/%.1f MiB  %llu samples  %.0f samples/s\033[K", bar, pct,
+                (double)done / 1048576.0, (double)x->total / 1048576.0,
+                (unsigned long long)x->samples, rate);
     } else {
         fprintf(stderr, "\r%.1f MiB  %llu samples  %.0f samples/s\033[K",
                 (double)x->done / 1048576.0, (unsigned long long)x->samples, rate);

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #define CTL_SK_TICK_US 100000 /* the progress line is redrawn at most every 0.1 s */
-#define CTL_SK_BAR     24     /* width of the progress bar */
 #define CTL_SK_DEP_MAX 50     /* characters of a deployment name (specs/stacktach.md §1.1) */
 
 #define CTL_SK_USAGE                                                                               \
@@ -81,15 +80,11 @@ static void ctl_sk_progress(ctl_sk_ingest_t *x, int force)
     x->drawn_us = now;
     rate = ctl_sk_rate(x, &secs);
     if (x->total > 0) {
-        uint64_t done = x->done < x->total ? x->done : x->total;
-        int fill = (int)(done * CTL_SK_BAR / x->total);
-        char bar[CTL_SK_BAR + 1];
+        char bar[CTL_BAR + 1];
+        int pct = ctl_bar(bar, x->done, x->total);
 
-        memset(bar, '#', (size_t)fill);
-        memset(bar + fill, '.', (size_t)(CTL_SK_BAR - fill));
-        bar[CTL_SK_BAR] = '\0';
-        fprintf(stderr, "\r[%s] %3d%%  %llu messages  %.0f/s\033[K", bar,
-                (int)(done * 100 / x->total), (unsigned long long)x->stored, rate);
+        fprintf(stderr, "\r[%s] %3d%%  %llu messages  %.0f/s\033[K", bar, pct,
+                (unsigned long long)x->stored, rate);
     } else {
         fprintf(stderr, "\r%llu messages  %.0f/s\033[K", (unsigned long long)x->stored, rate);
     }

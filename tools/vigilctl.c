@@ -14,6 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+int ctl_bar(char *bar, uint64_t done, uint64_t total)
+{
+    int fill;
+
+    if (done > total)
+        done = total;
+    fill = (int)(done * CTL_BAR / total);
+    memset(bar, '#', (size_t)fill);
+    memset(bar + fill, '.', (size_t)(CTL_BAR - fill));
+    bar[CTL_BAR] = '\0';
+    return (int)(done * 100 / total);
+}
+
 static void ctl_usage(FILE *f)
 {
     fprintf(f,
