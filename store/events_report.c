@@ -450,7 +450,8 @@ static json_object *sk_rpt_json(sk_rpt_t *x, int64_t start_us, int64_t end_us, i
                 *titles = json_object_new_array_ext(sizeof sk_rpt_titles / sizeof *sk_rpt_titles);
     size_t total = 0, grand = 0, failed[SK_RPT_NTYPES] = {0};
 
-    qsort(x->groups, x->ngroups, sizeof *x->groups, sk_rpt_cmp_group);
+    if (x->ngroups > 1)
+        qsort(x->groups, x->ngroups, sizeof *x->groups, sk_rpt_cmp_group);
     for (size_t i = 0; i < x->ngroups; i++) {
         total += x->groups[i].n;
         for (int t = 0; t < SK_RPT_NTYPES; t++)
