@@ -8,7 +8,9 @@
 # clock-dependent views (kpi, watch) under VIGIL_FAKE_NOW.
 . "$(dirname "$0")/lib.sh"
 
+# the shared data beside the repository (../shared), else at its usual place
 DATA=${STACKTACH_DATA:-$VIGIL_ROOT/../shared/conformance/stacktach}
+[ -d "$DATA" ] || DATA=/work/shared/conformance/stacktach
 [ -f "$DATA/all_events_by_time.jsonl" ] || {
     echo "no conformance data in $DATA (set STACKTACH_DATA)" >&2
     exit 1
