@@ -151,6 +151,20 @@ static bool sk_lower_hex(const char *s, size_t n)
 
 /* Upstream parses the text as a UUID and prints it back: only the canonical lowercase spelling
  * (with dashes, or 32 digits when the input had none) survives the round trip. */
+size_t sk_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+int sk_deployment_ok(const char *name)
+{
+    return *name != '\0' && sk_chars(name) <= SK_DEPLOYMENT_MAX;
+}
+
 int sk_uuid_like(const char *s)
 {
     size_t n = s != NULL ? strlen(s) : 0;

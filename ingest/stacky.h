@@ -106,6 +106,12 @@ void sk_body_split(vg_arena_t *a, const char *body, size_t len, int ndjson, sk_p
  * "YYYY-MM-DD HH:MM:SS[.f{1,6}]", all UTC. 0 and *us, or -1. */
 int sk_time_parse(const char *s, int64_t *us);
 
+/* Characters (UTF-8 code points, not bytes) of s. */
+size_t sk_chars(const char *s);
+/* §1.1: a deployment name has 1 to SK_DEPLOYMENT_MAX characters. 1 or 0. */
+#define SK_DEPLOYMENT_MAX 50
+int sk_deployment_ok(const char *name);
+
 /* §3.3 validation: lowercase canonical UUID (8-4-4-4-12 or 32 hex digits). 1 or 0. */
 int sk_uuid_like(const char *s);
 /* "req-" optional, then uuid-like. */

@@ -585,13 +585,14 @@ static int sk_seq_next(store_t *st, store_txn_t *txn, vg_arena_t *a, const char 
 }
 
 /* A cursor over stacky.db keys starting with prefix: fn(key, klen, val, vlen, arg) for each
- * (in order, or reverse), until it returns non-zero (1 = stop, < 0 = error). */
+ * (in order, or reverse), until it returns non-zero (1 = stop, < 0 = error). A forward scan may
+ * start at the key from (flen bytes) instead of the prefix. */
 typedef int (*kv_each_fn)(const unsigned char *k, size_t kl, const void *v, size_t vl, void *arg);
 
-static int kv_scan(store_t *st, store_txn_t *txn, DB *db, const void *prefix, size_t plen,
-                   const void *from, size_t flen, int reverse, kv_each_fn fn, void *arg,
-                   vg_err_t *err)
+static int kv_scan(store_t *st, store_txn_t *txn, const void *prefix, size_t plen, const void *from,
+                   size_t flen, int reverse, kv_each_fn fn, void *arg, vg_err_t *err)
 {
+    DB *db = st->stacky;
     DBC *cur;
     DBT k = {0}, v = {0};
     unsigned char seek[SK_KEY_MAX * 2 + 80];
@@ -607,19 +608,15 @@ static int kv_scan(store_t *st, store_txn_t *txn, DB *db, const void *prefix, si
         k.size = (u_int32_t)(from != NULL ? flen : plen);
         op = DB_SET_RANGE;
     } else {
-        /* the first key past the range, then step back */
-        size_t n = from != NULL ? flen : plen;
+        /* the first key past the prefix (prefix + 1: increment the last byte that is not
+         * 0xff), then step back */
+        size_t n = plen;
 
-        memcpy(seek, from != NULL ? from : prefix, n);
-        if (from != NULL) {
-            seek[n++] = 0xff;
-        } else {
-            /* prefix + 1: increment the last byte that is not 0xff */
-            while (n > 0 && seek[n - 1] == 0xff)
-                n--;
-            if (n > 0)
-                seek[n - 1]++;
-        }
+        memcpy(seek, prefix, n);
+        while (n > 0 && seek[n - 1] == 0xff)
+            n--;
+        if (n > 0)
+            seek[n - 1]++;
         k.data = seek;
         k.size = (u_int32_t)n;
         rc = n > 0 ? cur->get(cur, &k, &v, DB_SET_RANGE) : DB_NOTFOUND;
@@ -713,7 +710,7 @@ int sk_deployments(store_t *st, store_txn_t *txn, vg_arena_t *a, sk_deployment_t
                    vg_err_t *err)
 {
     dep_list_t l = {a, NULL, 0, 0};
-    int rc = kv_scan(st, txn, st->stacky, "P", 1, NULL, 0, 0, dep_collect, &l, err);
+    int rc = kv_scan(st, txn, "P", 1, NULL, 0, 0, dep_collect, &l, err);
 
     if (rc < 0)
         return rc;
@@ -884,7 +881,7 @@ static int kv_first(store_t *st, store_txn_t *txn, vg_arena_t *a, const sk_key_t
 {
     f->a = a;
     f->k = NULL;
-    return kv_scan(st, txn, st->stacky, prefix->p, prefix->n, NULL, 0, 0, first_take, f, err);
+    return kv_scan(st, txn, prefix->p, prefix->n, NULL, 0, 0, first_take, f, err);
 }
 
 /* §2.3: a .end completed timing t: the request's first tracker takes it. */
@@ -1249,7 +1246,7 @@ static int sk_usage_exists(store_t *st, store_txn_t *txn, vg_arena_t *a, const s
 
     key_init(&k, 'B');
     key_str(&k, m->instance);
-    if ((rc = kv_scan(st, txn, st->stacky, k.p, k.n, NULL, 0, 0, launch_match, &f, err)) < 0)
+    if ((rc = kv_scan(st, txn, k.p, k.n, NULL, 0, 0, launch_match, &f, err)) < 0)
         return rc;
     if (m->deleted_at_us != SK_NO_TIME) {
         void *v;
@@ -1428,7 +1425,7 @@ int sk_images(store_t *st, store_txn_t *txn, sk_image_kind_t kind, json_object *
 {
     img_list_t l = {json_object_new_array()};
     char p = kind == SK_IMG_USAGE ? 'u' : kind == SK_IMG_DELETES ? 'v' : 'y';
-    int rc = kv_scan(st, txn, st->stacky, &p, 1, NULL, 0, 0, img_collect, &l, err);
+    int rc = kv_scan(st, txn, &p, 1, NULL, 0, 0, img_collect, &l, err);
 
     if (rc < 0) {
         json_object_put(l.arr);
@@ -1583,6 +1580,30 @@ int sk_store_message(store_t *st, store_txn_t *txn, const char *project, const c
     vg_arena_init(&a, 8192);
     rc = sk_store_in(st, txn, &a, project, deployment, m, now_ms, raw_id, err);
     vg_arena_fini(&a);
+    return rc;
+}
+
+typedef struct {
+    const char *project, *deployment;
+    const sk_msg_t *m;
+    int64_t now_ms;
+    uint64_t id;
+} sk_ingest_t;
+
+static int sk_ingest_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+{
+    sk_ingest_t *p = arg;
+
+    return sk_store_message(st, txn, p->project, p->deployment, p->m, p->now_ms, &p->id, err);
+}
+
+int sk_ingest(store_t *st, const char *project, const char *deployment, const sk_msg_t *m,
+              int64_t now_ms, uint64_t *raw_id, vg_err_t *err)
+{
+    sk_ingest_t p = {project, deployment, m, now_ms, 0};
+    int rc = store_txn_run_write(st, sk_ingest_txn, &p, err);
+
+    *raw_id = p.id;
     return rc;
 }
 
@@ -1917,7 +1938,7 @@ int sk_timings_by_instance(store_t *st, store_txn_t *txn, vg_arena_t *a, const c
 
     key_init(&k, 'I');
     key_str(&k, instance);
-    rc = kv_scan(st, txn, st->stacky, k.p, k.n, NULL, 0, 0, timing_by_instance, &l, err);
+    rc = kv_scan(st, txn, k.p, k.n, NULL, 0, 0, timing_by_instance, &l, err);
     *out = l.v;
     *n = l.n;
     return rc;
@@ -1962,7 +1983,7 @@ int sk_timings_by_name(store_t *st, store_txn_t *txn, vg_arena_t *a, const char 
     key_init(&k, 'N');
     key_str(&k, name);
     if (limit > 0)
-        rc = kv_scan(st, txn, st->stacky, k.p, k.n, NULL, 0, 0, timing_by_name, &l, err);
+        rc = kv_scan(st, txn, k.p, k.n, NULL, 0, 0, timing_by_name, &l, err);
     *out = l.v;
     *n = l.n;
     return rc;
@@ -2020,7 +2041,7 @@ int sk_summary(store_t *st, store_txn_t *txn, vg_arena_t *a, size_t offset, size
             continue;
         key_init(&k, 'C');
         key_str(&k, name);
-        if ((rc = kv_scan(st, txn, st->stacky, k.p, k.n, NULL, 0, 0, summary_take, &s, err)) < 0)
+        if ((rc = kv_scan(st, txn, k.p, k.n, NULL, 0, 0, summary_take, &s, err)) < 0)
             return rc;
         if (s.row.n == 0)
             continue;
@@ -2100,7 +2121,7 @@ int sk_kpi(store_t *st, store_txn_t *txn, vg_arena_t *a, int64_t since_us, const
 
     key_init(&from, 'k');
     key_time(&from, since_us);
-    rc = kv_scan(st, txn, st->stacky, "k", 1, from.p, from.n, 0, kpi_take, &l, err);
+    rc = kv_scan(st, txn, "k", 1, from.p, from.n, 0, kpi_take, &l, err);
     if (rc < 0)
         return rc;
     /* stable for equal durations: keep start order (insertion sort over a mostly short list) */
@@ -2217,9 +2238,9 @@ static int usage_list(store_t *st, store_txn_t *txn, vg_arena_t *a, const char *
         if (instance != NULL) {
             key_init(&k, idx);
             key_str(&k, instance);
-            rc = kv_scan(st, txn, st->stacky, k.p, k.n, NULL, 0, 0, usage_each_idx, &l, err);
+            rc = kv_scan(st, txn, k.p, k.n, NULL, 0, 0, usage_each_idx, &l, err);
         } else {
-            rc = kv_scan(st, txn, st->stacky, &rec, 1, NULL, 0, 0, usage_each_rec, &l, err);
+            rc = kv_scan(st, txn, &rec, 1, NULL, 0, 0, usage_each_rec, &l, err);
         }
     }
     *out = l.items;
@@ -2365,7 +2386,7 @@ int sk_reports(store_t *st, store_txn_t *txn, vg_arena_t *a,
     int rc = VG_OK;
 
     if (limit > 0)
-        rc = kv_scan(st, txn, st->stacky, "p", 1, NULL, 0, descending, report_take, &l, err);
+        rc = kv_scan(st, txn, "p", 1, NULL, 0, descending, report_take, &l, err);
     *out = l.v;
     *n = l.n;
     return rc;

@@ -27,6 +27,11 @@
 int sk_store_message(store_t *st, store_txn_t *txn, const char *project, const char *deployment,
                      const sk_msg_t *m, int64_t now_ms, uint64_t *raw_id, vg_err_t *err);
 
+/* sk_store_message in its own series-writer transaction (store_txn_run_write): what ingest
+ * does for each message. */
+int sk_ingest(store_t *st, const char *project, const char *deployment, const sk_msg_t *m,
+              int64_t now_ms, uint64_t *raw_id, vg_err_t *err);
+
 /* ---- reading: every function takes a transaction (NULL: none) and allocates in a ---- */
 
 typedef struct {

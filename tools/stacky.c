@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #define CTL_SK_TICK_US 100000 /* the progress line is redrawn at most every 0.1 s */
-#define CTL_SK_DEP_MAX 50     /* characters of a deployment name (specs/stacktach.md §1.1) */
 
 #define CTL_SK_USAGE                                                                               \
     "usage: vigilctl stacky ingest [--deployment NAME] [--service nova|glance|generic] FILE\n"     \
@@ -27,16 +26,6 @@
     "       vigilctl stacky images usage|deletes|exists"
 
 /* ---- ingest ---- */
-
-/* Characters (not bytes) of UTF-8 text. */
-static size_t ctl_sk_chars(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
 
 typedef struct {
     store_t *st;
@@ -49,20 +38,6 @@ typedef struct {
     int64_t t0_us, drawn_us;
     vg_arena_t arena; /* one message's, reset before each line */
 } ctl_sk_ingest_t;
-
-typedef struct {
-    const ctl_sk_ingest_t *x;
-    const sk_msg_t *m;
-    uint64_t id;
-} ctl_sk_put_t;
-
-static int ctl_sk_put_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    ctl_sk_put_t *p = arg;
-
-    return sk_store_message(st, txn, p->x->project, p->x->deployment, p->m, vg_now_ms(), &p->id,
-                            err);
-}
 
 static double ctl_sk_rate(const ctl_sk_ingest_t *x, double *secs)
 {
@@ -106,8 +81,8 @@ static int ctl_sk_line_fail(ctl_sk_ingest_t *x, const char *msg, vg_err_t *err)
 /* Parses and stores one line (without its newline); blank lines are skipped. */
 static int ctl_sk_ingest_line(ctl_sk_ingest_t *x, const char *p, size_t n, vg_err_t *err)
 {
-    ctl_sk_put_t put = {.x = x};
     sk_msg_t m;
+    uint64_t id;
     int rc;
 
     while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
@@ -123,8 +98,7 @@ static int ctl_sk_ingest_line(ctl_sk_ingest_t *x, const char *p, size_t n, vg_er
     err->nitems = err->cap = 0;
     if ((rc = sk_msg_parse(&x->arena, p, n, &x->opts, &m, err)) < 0)
         return ctl_sk_line_fail(x, err->msg, err);
-    put.m = &m;
-    if ((rc = store_txn_run_write(x->st, ctl_sk_put_txn, &put, err)) < 0)
+    if ((rc = sk_ingest(x->st, x->project, x->deployment, &m, vg_now_ms(), &id, err)) < 0)
         return ctl_sk_line_fail(x, err->msg, err);
     x->stored++;
     return VG_OK;
@@ -194,10 +168,10 @@ static int ctl_sk_ingest(const conf_t *c, store_t *st, int argc, char **argv, vg
     }
     if (optind != argc - 1)
         return vg_fail(err, VG_EINVAL, "stacky ingest: give one FILE (or - for stdin)");
-    if (*x.deployment == '\0' || ctl_sk_chars(x.deployment) > CTL_SK_DEP_MAX)
+    if (!sk_deployment_ok(x.deployment))
         return vg_fail(err, VG_EINVAL,
                        "stacky ingest: --deployment takes a name of 1 to %d characters",
-                       CTL_SK_DEP_MAX);
+                       SK_DEPLOYMENT_MAX);
     if (strcmp(argv[optind], "-") == 0) {
         x.f = stdin;
         x.name = "<stdin>";

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define STACKY_DEPLOYMENT_MAX 50 /* §1.1: characters */
-#define STACKY_UNIX_DIGITS    12 /* integer digits of a unix time parameter */
+#define STACKY_UNIX_DIGITS 12 /* integer digits of a unix time parameter */
 
 /* ---- errors (§3.3) ---- */
 
@@ -239,29 +238,6 @@ json_object *stacky_raw_row(const sk_raw_t *r, const sk_deployment_t *deps, size
 
 /* ---- POST /stacky/ingest/ (§1.3) ---- */
 
-typedef struct {
-    const char *project, *deployment;
-    const sk_msg_t *m;
-    int64_t now_ms;
-    uint64_t id;
-} stacky_put_t;
-
-static int stacky_put_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    stacky_put_t *p = arg;
-
-    return sk_store_message(st, txn, p->project, p->deployment, p->m, p->now_ms, &p->id, err);
-}
-
-size_t stacky_chars(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
 /* 1 when the media type of ct (parameters aside) is type. */
 static int stacky_is_type(const char *ct, const char *type)
 {
@@ -315,7 +291,6 @@ static int stacky_ingest(req_t *req, resp_t *resp, vg_err_t *err)
 {
     const char *dep = req_arg(req, "deployment"), *text = NULL;
     sk_parse_opts_t o = {.table = -1, .routing_key = req_arg(req, "routing_key")};
-    stacky_put_t put = {.project = req->conf->store_default_project, .now_ms = req->now_ms};
     sk_part_t *parts;
     size_t nparts, len = 0;
     sk_table_t t;
@@ -324,9 +299,9 @@ static int stacky_ingest(req_t *req, resp_t *resp, vg_err_t *err)
 
     if (dep == NULL)
         dep = "default";
-    if (*dep == '\0' || stacky_chars(dep) > STACKY_DEPLOYMENT_MAX)
+    if (!sk_deployment_ok(dep))
         return vg_fail(err, VG_EINVAL, "Invalid deployment name (1 to %d characters): %.200s",
-                       STACKY_DEPLOYMENT_MAX, dep);
+                       SK_DEPLOYMENT_MAX, dep);
     if (req_arg(req, "service") != NULL) {
         if ((rc = stacky_service(req, SK_NOVA, 0, &t, err)) != VG_OK)
             return rc;
@@ -337,22 +312,21 @@ static int stacky_ingest(req_t *req, resp_t *resp, vg_err_t *err)
     sk_body_split(req->arena, text, len, stacky_is_ndjson(req->content_type), &parts, &nparts);
     if (nparts == 0)
         return vg_fail(err, VG_EINVAL, "Empty body: no notification to ingest");
-    put.deployment = dep;
     ids = json_object_new_array_ext((int)nparts);
     for (size_t i = 0; i < nparts; i++) {
         sk_msg_t m;
+        uint64_t id = 0;
 
         /* parsed before the transaction: a bad message stores nothing */
         rc = sk_msg_parse(req->arena, parts[i].p, parts[i].len, &o, &m, err);
-        if (rc == VG_OK) {
-            put.m = &m;
-            rc = store_txn_run_write(req->store, stacky_put_txn, &put, err);
-        }
+        if (rc == VG_OK)
+            rc = sk_ingest(req->store, req->conf->store_default_project, dep, &m, req->now_ms, &id,
+                           err);
         if (rc != VG_OK) {
             json_object_put(ids);
             return stacky_ingest_fail(err, rc, &parts[i], i);
         }
-        json_object_array_add(ids, json_object_new_uint64(put.id));
+        json_object_array_add(ids, json_object_new_uint64(id));
     }
     root = json_object_new_object();
     json_object_object_add(root, "ingested", json_object_new_uint64(nparts));

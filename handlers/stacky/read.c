@@ -148,7 +148,7 @@ static int stacky_widest_event(store_t *st, store_txn_t *txn, stacky_raws_t *r, 
 
     r->width = 0;
     for (size_t i = 0; rc == VG_OK && i < n; i++) {
-        size_t w = stacky_chars(names[i]);
+        size_t w = sk_chars(names[i]);
 
         if (w > r->width)
             r->width = w;

@@ -62,7 +62,6 @@ json_object *stacky_raw_row(const sk_raw_t *r, const sk_deployment_t *deps, size
 /* The title row of table's row shape. */
 json_object *stacky_raw_titles(sk_table_t t);
 /* Characters (not bytes) of UTF-8 text: the deployment name's limit, watch's column width. */
-size_t stacky_chars(const char *s);
 /* §3.8: "E" when the routing key ends with "error", else " ". */
 const char *stacky_flag(const char *routing_key);
 

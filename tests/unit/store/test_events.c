@@ -57,30 +57,22 @@ static sk_msg_t msg(vg_arena_t *a, int64_t when, const char *event, const char *
     return m;
 }
 
-typedef struct {
-    const sk_msg_t *m;
-    const char *deployment;
-    uint64_t id;
-    int fail_after; /* return VG_EINVAL after storing: the transaction aborts */
-} put_t;
-
-static int put_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
+/* Stores the message, then fails: the transaction aborts. */
+static int put_then_fail_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
 {
-    put_t *p = arg;
-    int rc = sk_store_message(st, txn, "default", p->deployment, p->m, T0 / 1000, &p->id, err);
+    uint64_t id;
+    int rc = sk_store_message(st, txn, "default", "region-1", arg, T0 / 1000, &id, err);
 
-    if (rc == VG_OK && p->fail_after)
-        return vg_fail(err, VG_EINVAL, "abort on purpose");
-    return rc;
+    return rc == VG_OK ? vg_fail(err, VG_EINVAL, "abort on purpose") : rc;
 }
 
 static uint64_t put_dep(test_ev_t *t, const sk_msg_t *m, const char *dep)
 {
-    put_t p = {m, dep, 0, 0};
+    uint64_t id = 0;
     vg_err_t err = {0};
 
-    assert_int_equal(store_txn_run_write(t->st, put_txn, &p, &err), VG_OK);
-    return p.id;
+    assert_int_equal(sk_ingest(t->st, "default", dep, m, T0 / 1000, &id, &err), VG_OK);
+    return id;
 }
 
 static uint64_t put(test_ev_t *t, const sk_msg_t *m)
@@ -288,7 +280,6 @@ static void test_abort_leaves_nothing(void **state)
 {
     test_ev_t *t = *state;
     sk_msg_t m = msg(&t->a, T0, "compute.instance.create.start", IA, "r", "h1");
-    put_t p = {&m, "region-1", 0, 1};
     sk_raw_t *rows;
     sk_query_t q = q_of(SK_NOVA, SK_BY_WHEN, NULL);
     sk_timing_t *tm;
@@ -296,7 +287,7 @@ static void test_abort_leaves_nothing(void **state)
     size_t n;
     vg_err_t err = {0};
 
-    assert_int_equal(store_txn_run_write(t->st, put_txn, &p, &err), VG_EINVAL);
+    assert_int_equal(store_txn_run_write(t->st, put_then_fail_txn, &m, &err), VG_EINVAL);
     assert_int_equal(query(t, &q, &rows), 0);
     assert_int_equal(sk_timings_by_instance(t->st, NULL, &t->a, IA, &tm, &n, &err), VG_OK);
     assert_int_equal(n, 0);

@@ -34,19 +34,6 @@ typedef test_open_store_t test_rpt_t;
 
 /* ---- ingest ---- */
 
-typedef struct {
-    const char *deployment;
-    const sk_msg_t *m;
-} test_put_t;
-
-static int test_put_txn(store_t *st, store_txn_t *txn, void *arg, vg_err_t *err)
-{
-    test_put_t *p = arg;
-    uint64_t id;
-
-    return sk_store_message(st, txn, PROJECT, p->deployment, p->m, 1394460000000LL, &id, err);
-}
-
 /* One nova message [rk, body] for deployment dep, parsed and stored as ingest does. */
 static void test_msg(test_rpt_t *t, const char *dep, const char *rk, const char *event,
                      const char *publisher, const char *when, const char *req, const char *payload)
@@ -59,11 +46,11 @@ static void test_msg(test_rpt_t *t, const char *dep, const char *rk, const char 
     sk_parse_opts_t o = {.table = SK_NOVA};
     vg_err_t err = {0};
     sk_msg_t m;
-    test_put_t p = {dep, &m};
+    uint64_t id;
 
     if (sk_msg_parse(&t->a, text, strlen(text), &o, &m, &err) != VG_OK)
         fail_msg("parse %s: %s", text, err.msg);
-    if (store_txn_run_write(t->st, test_put_txn, &p, &err) != VG_OK)
+    if (sk_ingest(t->st, PROJECT, dep, &m, 1394460000000LL, &id, &err) != VG_OK)
         fail_msg("store %s: %s", text, err.msg);
 }
 
